@@ -1,0 +1,1 @@
+"""ShopCoach application: settings, storage, texts, the Telegram Application and the CLI."""

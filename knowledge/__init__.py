@@ -1,0 +1,1 @@
+"""The domain, without Telegram: the standard, procedure cards, quiz bank, matcher, drills."""

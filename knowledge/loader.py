@@ -1,0 +1,395 @@
+"""Read the knowledge YAML files, validate every entry, merge, and cross-check references.
+
+`load_knowledge` never raises on bad data: it returns what it could load plus a list of
+problems, each `file: entry id: what is wrong`, so trainers see every mistake at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from knowledge.models import (
+    LANGS,
+    Activity,
+    Attitude,
+    Card,
+    Indicator,
+    Item,
+    Knowledge,
+    Question,
+    StandardMeta,
+    Task,
+    Text,
+)
+from knowledge.normalize import fold_key
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+# Telegram limits and the quiz's own limits (characters, per language).
+MESSAGE_LIMIT = 4096
+QUESTION_LIMIT = 300
+OPTION_LIMIT = 100
+EXPLANATION_LIMIT = 200
+TITLE_LIMIT = 100
+ALIASES_RANGE = (5, 12)
+STEPS_RANGE = (3, 10)
+OPTIONS_RANGE = (3, 4)
+MIN_CARDS_PER_ACTIVITY = 2
+MIN_QUESTIONS_PER_ACTIVITY = 6
+
+SHORT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
+TOP_KEYS = ("standard", "knowledge", "skills", "attitudes", "tasks", "cards", "questions",
+            "synonyms")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    entry: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.entry}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge files have problems; `problems` lists them all."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass
+class _Entry:
+    model: BaseModel
+    file: str
+    source: int  # index of the directory it came from: 0 shipped, 1 extra
+
+
+def _describe(err: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        return f"unknown field '{loc}'"
+    if err["type"] == "missing":
+        return f"missing field '{loc}'"
+    return f"{loc}: {msg}" if loc else msg
+
+
+def _files(dirs: Iterable[Path]) -> list[tuple[int, Path]]:
+    out = []
+    for i, d in enumerate(dirs):
+        out.extend((i, p) for p in sorted(d.glob("*.yaml")) + sorted(d.glob("*.yml")))
+    return out
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def load_knowledge(
+    extra_dir: Path | None = None, data_dir: Path = DATA_DIR
+) -> tuple[Knowledge, list[Problem]]:
+    """Load shipped (and a store's extra) knowledge files; return the data and all problems."""
+    problems: list[Problem] = []
+    dirs = [data_dir]
+    if extra_dir is not None:
+        if not extra_dir.is_dir():
+            problems.append(Problem(str(extra_dir), "-", "EXTRA_KNOWLEDGE_DIR is not a folder"))
+        else:
+            dirs.append(extra_dir)
+
+    standard: StandardMeta | None = None
+    entries: dict[str, dict[str, _Entry]] = {k: {} for k in TOP_KEYS if k != "standard"}
+    synonyms: list[list[str]] = []
+
+    def add(kind: str, model: BaseModel, file: str, source: int) -> None:
+        ident = str(getattr(model, "id", "-"))
+        seen = entries[kind].get(ident)
+        # A store's file may replace a shipped card or question; anything else is a clash.
+        replaceable = kind in ("cards", "questions") and seen is not None and seen.source < source
+        if seen is not None and not replaceable:
+            problems.append(Problem(file, ident, f"duplicate id (also in {seen.file})"))
+            return
+        entries[kind][ident] = _Entry(model, file, source)
+
+    models: dict[str, type[BaseModel]] = {
+        "knowledge": Item, "skills": Item, "attitudes": Attitude, "tasks": Task,
+        "cards": Card, "questions": Question,
+    }
+    for source, path in _files(dirs):
+        name = _display(path)
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}" if mark is not None else "-"
+            problems.append(Problem(name, where, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(name, "-", f"cannot read: {exc}"))
+            continue
+        if doc is None:
+            continue
+        if not isinstance(doc, dict):
+            problems.append(Problem(name, "-", "the file must be a mapping of sections"))
+            continue
+        for key, value in doc.items():
+            if key not in TOP_KEYS:
+                problems.append(Problem(name, str(key), f"unknown section (use {', '.join(TOP_KEYS)})"))
+                continue
+            if key == "standard":
+                try:
+                    if standard is not None:
+                        problems.append(Problem(name, "standard", "defined twice"))
+                    standard = StandardMeta.model_validate(value)
+                except ValidationError as exc:
+                    problems.extend(Problem(name, "standard", _describe(e)) for e in exc.errors())
+                continue
+            if key == "synonyms":
+                if not isinstance(value, list) or not all(
+                    isinstance(g, list) and len(g) >= 2 and all(isinstance(w, str) for w in g)
+                    for g in value
+                ):
+                    problems.append(Problem(name, "synonyms", "must be a list of word lists (2+ words each)"))
+                else:
+                    synonyms.extend([str(w) for w in g] for g in value)
+                continue
+            if not isinstance(value, list):
+                problems.append(Problem(name, key, "must be a list of entries"))
+                continue
+            for i, raw in enumerate(value):
+                ident = str(raw.get("id", f"#{i + 1}")) if isinstance(raw, dict) else f"#{i + 1}"
+                try:
+                    add(key, models[key].model_validate(raw), name, source)
+                except ValidationError as exc:
+                    problems.extend(Problem(name, ident, _describe(e)) for e in exc.errors())
+
+    files = {kind: {k: e.file for k, e in d.items()} for kind, d in entries.items()}
+    tasks = {k: e.model for k, e in entries["tasks"].items()}
+    activities: dict[str, Activity] = {}
+    indicators: dict[str, Indicator] = {}
+    for task in tasks.values():
+        assert isinstance(task, Task)
+        for act in task.activities:
+            if act.id in activities:
+                problems.append(Problem(files["tasks"][task.id], act.id, "duplicate activity id"))
+            activities[act.id] = act
+            for ind in act.indicators:
+                if ind.id in indicators:
+                    problems.append(Problem(files["tasks"][task.id], ind.id, "duplicate indicator id"))
+                indicators[ind.id] = ind
+    kb = Knowledge(
+        standard=standard,
+        tasks=tasks,  # type: ignore[arg-type]
+        activities=activities,
+        indicators=indicators,
+        knowledge={k: e.model for k, e in entries["knowledge"].items()},  # type: ignore[misc]
+        skills={k: e.model for k, e in entries["skills"].items()},  # type: ignore[misc]
+        attitudes={k: e.model for k, e in entries["attitudes"].items()},  # type: ignore[misc]
+        cards={k: e.model for k, e in entries["cards"].items()},  # type: ignore[misc]
+        questions={k: e.model for k, e in entries["questions"].items()},  # type: ignore[misc]
+        synonyms=synonyms,
+    )
+    std_file = files["tasks"].get(next(iter(tasks), ""), _display(data_dir / "standard.yaml"))
+    problems.extend(check(kb, files, std_file))
+    return kb, problems
+
+
+def load_knowledge_or_raise(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Knowledge:
+    """Load the knowledge; raise KnowledgeError listing every problem if there is any."""
+    kb, problems = load_knowledge(extra_dir, data_dir)
+    if problems:
+        raise KnowledgeError(problems)
+    return kb
+
+
+# --- cross checks -------------------------------------------------------------------------
+
+
+def _texts(model: BaseModel, prefix: str = "") -> Iterable[tuple[str, Text]]:
+    """Every bilingual Text inside a model, with a readable path."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            path = f"{prefix}{name}" + (f"[{i + 1}]" if isinstance(value, list) else "")
+            if isinstance(item, Text):
+                yield path, item
+            elif isinstance(item, BaseModel):
+                yield from _texts(item, path + ".")
+
+
+def _missing_langs(model: BaseModel) -> Iterable[str]:
+    for path, text in _texts(model):
+        for lang in LANGS:
+            if not getattr(text, lang):
+                yield f"{path}: missing {lang} text"
+
+
+def card_length(card: Card, lang: str) -> int:
+    """Characters of a card rendered as one message (title, steps, escalation, codes)."""
+    parts = [card.title.get(lang), *(s.get(lang) for s in card.steps)]
+    if card.escalate:
+        parts.append(card.escalate.get(lang))
+    return sum(len(p) + 8 for p in parts) + 40 + 10 * len(card.indicators)
+
+
+def check(kb: Knowledge, files: dict[str, dict[str, str]], std_file: str) -> list[Problem]:
+    """Every rule the checker knows across entries: references, counts, limits, clashes."""
+    out: list[Problem] = []
+
+    def p(file: str, entry: str, msg: str) -> None:
+        out.append(Problem(file, entry, msg))
+
+    id_rules = {
+        "knowledge": re.compile(r"^K\d{2}$"),
+        "skills": re.compile(r"^S\d{2}$"),
+        "attitudes": re.compile(r"^A\d{2}$"),
+    }
+    for kind, rule in id_rules.items():
+        for ident, model in getattr(kb, kind).items():
+            f = files[kind][ident]
+            if not rule.match(ident):
+                p(f, ident, f"id should look like {rule.pattern.strip('^$').replace(chr(92) + 'd', '9')}")
+            for msg in _missing_langs(model):
+                p(f, ident, msg)
+
+    if kb.standard is not None:
+        for msg in _missing_langs(kb.standard):
+            p(std_file, "standard", msg)
+    elif kb.tasks:
+        p(std_file, "standard", "missing the 'standard' section (code, name, version, date)")
+
+    for task in kb.tasks.values():
+        f = files["tasks"][task.id]
+        if not re.match(r"^T\d$", task.id):
+            p(f, task.id, "task id should look like T1")
+        for msg in _missing_langs(Task.model_validate({**task.model_dump(), "activities": []})):
+            p(f, task.id, msg)
+        for ref in task.knowledge:
+            if ref not in kb.knowledge:
+                p(f, task.id, f"unknown knowledge item {ref}")
+        for ref in task.skills:
+            if ref not in kb.skills:
+                p(f, task.id, f"unknown skill {ref}")
+        for act in task.activities:
+            if not re.match(rf"^{re.escape(task.id)}\.\d+$", act.id):
+                p(f, act.id, f"activity id should start with {task.id}.")
+            for msg in _missing_langs(act):
+                p(f, act.id, msg)
+            for ind in act.indicators:
+                if not re.match(rf"^P{re.escape(act.id[1:])}\.\d+$", ind.id):
+                    p(f, ind.id, f"indicator id should start with P{act.id[1:]}.")
+            for o in act.outputs:
+                if not re.match(rf"^O{re.escape(act.id[1:])}\.\d+$", o.id):
+                    p(f, o.id, f"output id should start with O{act.id[1:]}.")
+            if not act.indicators:
+                p(f, act.id, "activity has no behaviour indicators")
+
+    alias_owner: dict[str, str] = {}
+    for card in kb.cards.values():
+        f = files["cards"][card.id]
+        c = card.id
+        if not SHORT_ID.match(c):
+            p(f, c, "card id must be a-z, 0-9 and '-', at most 24 characters")
+        for msg in _missing_langs(card):
+            p(f, c, msg)
+        act = kb.activities.get(card.activity)
+        if act is None:
+            p(f, c, f"unknown activity {card.activity}")
+        if not card.indicators:
+            p(f, c, "no indicators: name the behaviour indicators this card serves")
+        for ind in card.indicators:
+            if ind not in kb.indicators:
+                p(f, c, f"unknown indicator {ind}")
+            elif act is not None and ind not in {i.id for i in act.indicators}:
+                p(f, c, f"indicator {ind} belongs to another activity than {card.activity}")
+        for lang in LANGS:
+            n = len(getattr(card.aliases, lang))
+            if not ALIASES_RANGE[0] <= n <= ALIASES_RANGE[1]:
+                p(f, c, f"{n} {lang} aliases (need {ALIASES_RANGE[0]}–{ALIASES_RANGE[1]})")
+            if len(card.title.get(lang)) > TITLE_LIMIT:
+                p(f, c, f"{lang} title over {TITLE_LIMIT} characters")
+            if card_length(card, lang) > MESSAGE_LIMIT:
+                p(f, c, f"{lang} card over Telegram's {MESSAGE_LIMIT}-character message limit")
+        if not STEPS_RANGE[0] <= len(card.steps) <= STEPS_RANGE[1]:
+            p(f, c, f"{len(card.steps)} steps (need {STEPS_RANGE[0]}–{STEPS_RANGE[1]})")
+        if card.escalate is None:
+            p(f, c, "missing 'escalate': say when to escalate and to whom")
+        for ref in card.related:
+            if ref == c:
+                p(f, c, "related to itself")
+            elif ref not in kb.cards:
+                p(f, c, f"unknown related card {ref}")
+        for alias in {fold_key(a) for a in card.aliases.all()}:
+            if not alias:
+                p(f, c, "an alias is empty after removing punctuation")
+                continue
+            owner = alias_owner.setdefault(alias, c)
+            if owner != c:
+                p(f, c, f"alias '{alias}' is also an alias of card {owner}")
+
+    for q in kb.questions.values():
+        f = files["questions"][q.id]
+        i = q.id
+        if not SHORT_ID.match(i):
+            p(f, i, "question id must be a-z, 0-9 and '-', at most 24 characters")
+        for msg in _missing_langs(q):
+            p(f, i, msg)
+        act = kb.activities.get(q.activity)
+        if act is None:
+            p(f, i, f"unknown activity {q.activity}")
+        for ind in q.indicators:
+            if ind not in kb.indicators:
+                p(f, i, f"unknown indicator {ind}")
+            elif act is not None and ind not in {x.id for x in act.indicators}:
+                p(f, i, f"indicator {ind} belongs to another activity than {q.activity}")
+        if q.card is None:
+            p(f, i, "missing 'card': the card that teaches it")
+        elif q.card not in kb.cards:
+            p(f, i, f"unknown card {q.card}")
+        elif kb.cards[q.card].activity != q.activity:
+            p(f, i, f"card {q.card} teaches {kb.cards[q.card].activity}, not {q.activity}")
+        n = len(q.options)
+        if not OPTIONS_RANGE[0] <= n <= OPTIONS_RANGE[1]:
+            p(f, i, f"{n} options (need {OPTIONS_RANGE[0]}–{OPTIONS_RANGE[1]})")
+        right = sum(o.correct for o in q.options)
+        if right != 1:
+            p(f, i, f"{right} correct options (need exactly one)")
+        for lang in LANGS:
+            if len(q.question.get(lang)) > QUESTION_LIMIT:
+                p(f, i, f"{lang} question over {QUESTION_LIMIT} characters")
+            if len(q.explanation.get(lang)) > EXPLANATION_LIMIT:
+                p(f, i, f"{lang} explanation over {EXPLANATION_LIMIT} characters")
+            texts = [o.get(lang) for o in q.options]
+            for k, t in enumerate(texts, 1):
+                if not t:
+                    p(f, i, f"option {k}: missing {lang} text")
+                elif len(t) > OPTION_LIMIT:
+                    p(f, i, f"option {k}: {lang} text over {OPTION_LIMIT} characters")
+            keys = [fold_key(t) for t in texts if t]
+            if len(set(keys)) != len(keys):
+                p(f, i, f"two {lang} options say the same thing")
+
+    if kb.cards or kb.questions:
+        for act_id in kb.activities:
+            where = files["tasks"].get(act_id.split(".")[0], std_file)
+            n_cards = len(kb.cards_for(act_id))
+            n_q = len(kb.questions_for(act_id))
+            if n_cards < MIN_CARDS_PER_ACTIVITY:
+                p(where, act_id, f"{n_cards} cards (need at least {MIN_CARDS_PER_ACTIVITY})")
+            if n_q < MIN_QUESTIONS_PER_ACTIVITY:
+                p(where, act_id, f"{n_q} questions (need at least {MIN_QUESTIONS_PER_ACTIVITY})")
+    return out

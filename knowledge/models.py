@@ -1,0 +1,167 @@
+"""Typed, immutable models of the standard, procedure cards and quiz questions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Text(_Model):
+    """One text in both languages, Traditional Chinese first."""
+
+    zh: str = ""
+    en: str = ""
+
+    def get(self, lang: str) -> str:
+        """The text in `lang` ('zh', 'zh-TW' or 'en')."""
+        return self.en if lang.startswith("en") else self.zh
+
+
+class Item(_Model):
+    """A knowledge (K) or skill (S) item."""
+
+    id: str
+    text: Text
+
+
+class Attitude(_Model):
+    id: str
+    name: Text
+    text: Text
+
+
+class Indicator(_Model):
+    """A behaviour indicator P… of one activity."""
+
+    id: str
+    text: Text
+
+
+class Output(_Model):
+    """A work output O… of one activity."""
+
+    id: str
+    text: Text
+
+
+class Activity(_Model):
+    id: str
+    title: Text
+    outputs: list[Output] = Field(default_factory=list)
+    indicators: list[Indicator] = Field(default_factory=list)
+
+    @property
+    def task_id(self) -> str:
+        return self.id.split(".")[0]
+
+
+class Task(_Model):
+    id: str
+    level: int
+    title: Text
+    knowledge: list[str] = Field(default_factory=list)
+    skills: list[str] = Field(default_factory=list)
+    activities: list[Activity] = Field(default_factory=list)
+
+
+class StandardMeta(_Model):
+    code: str
+    name: Text
+    version: str
+    date: str
+    level: int
+    description: Text
+    category: Text | None = None
+    qualification: Text | None = None
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_as_text(cls, value: object) -> object:
+        return str(value) if value is not None else value
+
+
+class Aliases(_Model):
+    zh: list[str] = Field(default_factory=list)
+    en: list[str] = Field(default_factory=list)
+
+    def all(self) -> list[str]:
+        return [*self.zh, *self.en]
+
+
+class Card(_Model):
+    """A procedure card: what a new hire follows to get one job done."""
+
+    id: str
+    activity: str
+    indicators: list[str] = Field(default_factory=list)
+    title: Text
+    aliases: Aliases = Field(default_factory=Aliases)
+    steps: list[Text] = Field(default_factory=list)
+    escalate: Text | None = None
+    related: list[str] = Field(default_factory=list)
+
+
+class Option(_Model):
+    zh: str = ""
+    en: str = ""
+    correct: bool = False
+
+    def get(self, lang: str) -> str:
+        return self.en if lang.startswith("en") else self.zh
+
+
+class Question(_Model):
+    """A multiple-choice quiz question with exactly one correct option."""
+
+    id: str
+    activity: str
+    indicators: list[str] = Field(default_factory=list)
+    card: str | None = None
+    difficulty: int = Field(default=2, ge=1, le=3)
+    question: Text
+    options: list[Option]
+    explanation: Text
+
+    @property
+    def correct_index(self) -> int:
+        return next(i for i, o in enumerate(self.options) if o.correct)
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Everything loaded from the knowledge files, indexed by id."""
+
+    standard: StandardMeta | None
+    tasks: dict[str, Task]
+    activities: dict[str, Activity]
+    indicators: dict[str, Indicator]
+    knowledge: dict[str, Item]
+    skills: dict[str, Item]
+    attitudes: dict[str, Attitude]
+    cards: dict[str, Card]
+    questions: dict[str, Question]
+    synonyms: list[list[str]] = field(default_factory=list)
+
+    def cards_for(self, activity_id: str) -> list[Card]:
+        return [c for c in self.cards.values() if c.activity == activity_id]
+
+    def questions_for(self, activity_id: str) -> list[Question]:
+        return [q for q in self.questions.values() if q.activity == activity_id]
+
+    def summary(self) -> str:
+        """The one-line count summary printed by check-knowledge."""
+        return (
+            f"{len(self.tasks)} tasks, {len(self.activities)} activities, "
+            f"{len(self.indicators)} indicators, {len(self.knowledge)} knowledge, "
+            f"{len(self.skills)} skills, {len(self.attitudes)} attitudes, "
+            f"{len(self.cards)} cards, {len(self.questions)} questions"
+        )

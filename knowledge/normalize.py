@@ -1,0 +1,41 @@
+"""Text folding shared by the checker and the matcher: width, case, punctuation, script."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+# Zero-width and BOM characters arrive from copy-paste and some phone keyboards.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACE_RE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _s2twp() -> opencc.OpenCC:
+    return opencc.OpenCC("s2twp")
+
+
+def _keep(ch: str) -> bool:
+    # Letters (incl. CJK) and digits carry meaning; punctuation, symbols and emoji do not.
+    cat = unicodedata.category(ch)
+    return cat[0] in "LN"
+
+
+def fold(text: str) -> str:
+    """NFKC (full width → half width), case-fold, punctuation/emoji → single spaces."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
+    out = "".join(ch if _keep(ch) else " " for ch in text)
+    return _SPACE_RE.sub(" ", out).strip()
+
+
+def to_traditional(text: str) -> str:
+    """Simplified → Traditional Chinese (Taiwan phrasing) with OpenCC s2twp."""
+    return _s2twp().convert(text)
+
+
+def fold_key(text: str) -> str:
+    """A comparison key: folded, Traditional, without spaces (for duplicate checks)."""
+    return fold(to_traditional(text)).replace(" ", "")

@@ -1,0 +1,142 @@
+"""check-knowledge catches every kind of problem it claims to, one broken fixture per kind."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from knowledge.loader import load_knowledge
+
+BROKEN = Path(__file__).parent / "data" / "broken"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def problems_of(name: str, tmp_path: Path) -> list[str]:
+    extra = tmp_path / name.removesuffix(".yaml")
+    extra.mkdir()
+    shutil.copy(BROKEN / name, extra / name)
+    _kb, problems = load_knowledge(extra)
+    # Only the fixture's own problems: the shipped files must stay clean around it.
+    return [f"{p.entry}: {p.message}" for p in problems if p.file.endswith(name)]
+
+
+def test_shipped_knowledge_is_clean() -> None:
+    _kb, problems = load_knowledge()
+    assert [str(p) for p in problems] == []
+
+
+def test_missing_translation(tmp_path: Path) -> None:
+    assert problems_of("missing_translation.yaml", tmp_path) == [
+        "bad-no-en: title: missing en text",
+        "bad-no-en: steps[2]: missing en text",
+    ]
+
+
+def test_unknown_references(tmp_path: Path) -> None:
+    got = problems_of("unknown_reference.yaml", tmp_path)
+    assert "bad-refs: unknown activity T9.9" in got
+    assert "bad-refs: unknown indicator P9.9.9" in got
+    assert "bad-refs: unknown related card no-such-card" in got
+    assert "bad-wrong-act: indicator P1.2.1 belongs to another activity than T3.3" in got
+    assert "bad-q-card: unknown card no-such-card" in got
+    assert len(got) == 5
+
+
+def test_duplicate_id(tmp_path: Path) -> None:
+    got = problems_of("duplicate_id.yaml", tmp_path)
+    assert len(got) == 1
+    assert got[0].startswith("bad-twice: duplicate id")
+
+
+def test_texts_over_limits(tmp_path: Path) -> None:
+    got = problems_of("over_limit.yaml", tmp_path)
+    assert got == [
+        "bad-long: zh question over 300 characters",
+        "bad-long: option 3: en text over 100 characters",
+    ]
+
+
+def test_options_and_counts(tmp_path: Path) -> None:
+    got = problems_of("bad_options.yaml", tmp_path)
+    assert got == [
+        "bad-opt-card: 3 zh aliases (need 5–12)",
+        "bad-opt-card: 1 steps (need 3–10)",
+        "bad-two-right: 2 correct options (need exactly one)",
+        "bad-same-opts: 2 options (need 3–4)",
+        "bad-same-opts: two zh options say the same thing",
+    ]
+
+
+def test_alias_shared_by_two_cards(tmp_path: Path) -> None:
+    got = problems_of("shared_alias.yaml", tmp_path)
+    assert got == ["bad-alias-b: alias '測試共用別名' is also an alias of card bad-alias-a"]
+
+
+def test_bad_yaml_and_unknown_section(tmp_path: Path) -> None:
+    got = problems_of("bad_yaml.yaml", tmp_path)
+    assert len(got) == 1
+    assert "not valid YAML" in got[0]
+    assert problems_of("unknown_section.yaml", tmp_path) == [
+        "recipes: unknown section (use standard, knowledge, skills, attitudes, tasks, cards, "
+        "questions, synonyms)"
+    ]
+
+
+def test_extra_card_replaces_shipped_one(tmp_path: Path) -> None:
+    kb, _ = load_knowledge()
+    card = next(iter(kb.cards.values()))
+    data = card.model_dump(exclude_none=True)
+    data["title"] = {"zh": "本店專用版本", "en": "Our store's version"}
+    import yaml
+
+    (tmp_path / "ours.yaml").write_text(yaml.safe_dump({"cards": [data]}, allow_unicode=True),
+                                        encoding="utf-8")
+    kb2, problems = load_knowledge(tmp_path)
+    assert [str(p) for p in problems] == []
+    assert kb2.cards[card.id].title.en == "Our store's version"
+    assert len(kb2.cards) == len(kb.cards)
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(cwd)}
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_cli_check_knowledge_ok(tmp_path: Path) -> None:
+    res = run_cli("check-knowledge", cwd=tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.startswith("ok: 5 tasks, 17 activities, 89 indicators, 34 knowledge, "
+                                 "9 skills, 7 attitudes, ")
+
+
+def test_cli_check_knowledge_reports_and_fails(tmp_path: Path) -> None:
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    shutil.copy(BROKEN / "duplicate_id.yaml", extra)
+    res = run_cli("check-knowledge", "--extra", str(extra), cwd=tmp_path)
+    assert res.returncode == 1
+    assert "duplicate_id.yaml: bad-twice: duplicate id" in res.stdout
+
+
+@pytest.mark.parametrize("value", ["abc", "12,x"])
+def test_cli_bad_setting_is_one_clear_line(tmp_path: Path, value: str) -> None:
+    (tmp_path / ".env").write_text(f"ADMIN_USER_IDS={value}\n")
+    res = run_cli("check-knowledge", cwd=tmp_path)
+    assert res.returncode == 2
+    assert res.stderr.strip().startswith("setting ADMIN_USER_IDS: ")
+    assert "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_run_without_token_exits_2_with_bilingual_hint(tmp_path: Path) -> None:
+    res = run_cli("run", cwd=tmp_path)
+    assert res.returncode == 2
+    assert "@BotFather" in res.stderr
+    assert "TELEGRAM_BOT_TOKEN" in res.stderr
+    assert "權杖" in res.stderr and "token" in res.stderr
+    assert "Traceback" not in res.stderr
