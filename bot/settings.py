@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     invite_days: int = Field(default=7, ge=1, le=365)
     invite_uses: int = Field(default=20, ge=1, le=10_000)
     drill_size: int = Field(default=5, ge=1, le=20)
+    webhook_secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

@@ -46,7 +46,7 @@ MIN_QUESTIONS_PER_ACTIVITY = 6
 
 SHORT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 TOP_KEYS = ("standard", "knowledge", "skills", "attitudes", "tasks", "cards", "questions",
-            "synonyms")
+            "synonyms", "stopwords")
 
 
 @dataclass(frozen=True)
@@ -111,8 +111,10 @@ def load_knowledge(
             dirs.append(extra_dir)
 
     standard: StandardMeta | None = None
-    entries: dict[str, dict[str, _Entry]] = {k: {} for k in TOP_KEYS if k != "standard"}
-    synonyms: list[list[str]] = []
+    entries: dict[str, dict[str, _Entry]] = {
+        k: {} for k in TOP_KEYS if k not in ("standard", "synonyms", "stopwords")
+    }
+    word_lists: dict[str, list[list[str]]] = {"synonyms": [], "stopwords": []}
 
     def add(kind: str, model: BaseModel, file: str, source: int) -> None:
         ident = str(getattr(model, "id", "-"))
@@ -157,14 +159,14 @@ def load_knowledge(
                 except ValidationError as exc:
                     problems.extend(Problem(name, "standard", _describe(e)) for e in exc.errors())
                 continue
-            if key == "synonyms":
+            if key in word_lists:
                 if not isinstance(value, list) or not all(
                     isinstance(g, list) and len(g) >= 2 and all(isinstance(w, str) for w in g)
                     for g in value
                 ):
-                    problems.append(Problem(name, "synonyms", "must be a list of word lists (2+ words each)"))
+                    problems.append(Problem(name, key, "must be a list of word lists (2+ words each)"))
                 else:
-                    synonyms.extend([str(w) for w in g] for g in value)
+                    word_lists[key].extend([str(w) for w in g] for g in value)
                 continue
             if not isinstance(value, list):
                 problems.append(Problem(name, key, "must be a list of entries"))
@@ -200,7 +202,8 @@ def load_knowledge(
         attitudes={k: e.model for k, e in entries["attitudes"].items()},  # type: ignore[misc]
         cards={k: e.model for k, e in entries["cards"].items()},  # type: ignore[misc]
         questions={k: e.model for k, e in entries["questions"].items()},  # type: ignore[misc]
-        synonyms=synonyms,
+        synonyms=word_lists["synonyms"],
+        stopwords=[w for group in word_lists["stopwords"] for w in group],
     )
     std_file = files["tasks"].get(next(iter(tasks), ""), _display(data_dir / "standard.yaml"))
     problems.extend(check(kb, files, std_file))

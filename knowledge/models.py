@@ -150,6 +150,7 @@ class Knowledge:
     cards: dict[str, Card]
     questions: dict[str, Question]
     synonyms: list[list[str]] = field(default_factory=list)
+    stopwords: list[str] = field(default_factory=list)
 
     def cards_for(self, activity_id: str) -> list[Card]:
         return [c for c in self.cards.values() if c.activity == activity_id]

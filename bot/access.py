@@ -1,0 +1,76 @@
+"""Who may use the bot: admission by invite code, open mode, or admin list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlite_utils import Database
+
+from bot import storage
+from bot.settings import Settings
+from bot.storage import User
+
+Admission = Literal["member", "joined", "already_member", "admin", "open", "stranger",
+                    "unknown", "expired", "used_up"]
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """The Telegram user as far as admission needs to know them."""
+
+    id: int
+    first_name: str
+    username: str | None
+    language: str
+
+
+def admit(
+    db: Database, settings: Settings, who: Visitor, payload: str | None, now: datetime
+) -> tuple[User | None, Admission]:
+    """Find or create the user for a /start (with an optional invite code) or any message."""
+    user = storage.get_user(db, who.id)
+    is_admin = who.id in settings.admin_user_ids
+    if payload:
+        outcome, inv = storage.redeem_invite(db, payload, now) if not _same_team(
+            db, user, payload) else ("already", None)
+        if outcome == "already":
+            return user, "already_member"
+        if outcome != "ok" or inv is None:
+            return user, outcome  # type: ignore[return-value]
+        role = "admin" if is_admin else inv.role
+        if user is None:
+            user = storage.create_user(db, who.id, first_name=who.first_name,
+                                       username=who.username, language=who.language,
+                                       role=role, team_id=inv.team_id, now=now)
+        else:
+            storage.set_role(db, who.id, role, inv.team_id)
+            user = storage.get_user(db, who.id)
+        return user, "joined"
+    if user is not None:
+        if is_admin and user.role != "admin":
+            storage.set_role(db, who.id, "admin", user.team_id)
+            user = storage.get_user(db, who.id)
+        return user, "member"
+    if is_admin:
+        return storage.create_user(db, who.id, first_name=who.first_name, username=who.username,
+                                   language=who.language, role="admin", team_id=None,
+                                   now=now), "admin"
+    if settings.access_mode == "open":
+        team = storage.default_team(db, "ShopCoach", now)
+        return storage.create_user(db, who.id, first_name=who.first_name, username=who.username,
+                                   language=who.language, role="staff", team_id=team.id,
+                                   now=now), "open"
+    return None, "stranger"
+
+
+def _same_team(db: Database, user: User | None, code: str) -> bool:
+    """True when the user already belongs to the invite's team with at least its role."""
+    if user is None:
+        return False
+    inv = storage.get_invite(db, code)
+    if inv is None:
+        return False
+    rank = {"staff": 0, "supervisor": 1, "admin": 2}
+    return user.team_id == inv.team_id and rank[user.role] >= rank[inv.role]

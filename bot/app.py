@@ -1,0 +1,146 @@
+"""The composition root: build the PTB Application from settings, register every handler."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from datetime import datetime
+
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot import storage
+from bot.context import BotState, ShopContext
+from bot.settings import Settings
+from bot.texts import t
+from handlers import admin, ask, browse, errors, start
+from knowledge.loader import KnowledgeError, load_knowledge_or_raise
+from knowledge.matcher import Matcher
+
+log = logging.getLogger("shopcoach")
+
+# The menu staff see; supervisor and admin commands are listed by /help.
+MENU = ("start", "help", "browse", "lang", "privacy", "forgetme")
+
+
+
+def build_application(
+    settings: Settings, *, clock: Callable[[], datetime] | None = None, mode: str = "polling",
+) -> Application:  # type: ignore[type-arg]
+    """The whole bot, ready for run_polling/run_webhook or initialize/start in tests."""
+    context_types = ContextTypes(context=ShopContext, bot_data=BotState)
+
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        state: BotState = app.bot_data
+        state.settings = settings
+        if clock is not None:
+            state.clock = clock
+        state.kb = load_knowledge_or_raise(settings.extra_knowledge_dir)
+        state.matcher = Matcher(state.kb)
+        state.db = storage.open_db(settings.database_path)
+        for code, lang in (("zh", "zh-TW"), ("en", "en"), (None, settings.default_language)):
+            await app.bot.set_my_commands(
+                [BotCommand(c, t(f"cmd.{c}", lang)) for c in MENU], language_code=code
+            )
+        log.info("ShopCoach started as @%s, mode %s, database %s", app.bot.username, mode,
+                 settings.database_path)
+
+    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        state: BotState = app.bot_data
+        if state.db is not None:
+            state.db.close()
+            state.db = None
+
+    app = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
+        .defaults(Defaults(tzinfo=settings.tz))
+        # max_retries>0: a 429 is waited out and the message sent, not dropped.
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .context_types(context_types)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    register_handlers(app)
+    return app
+
+
+def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
+    """Every handler, in one place. Order matters within group 0: first match wins."""
+    only_new = filters.UpdateType.MESSAGE  # edited messages are ignored quietly
+    commands: list[tuple[str, Callable]] = [  # type: ignore[type-arg]
+        ("start", start.start), ("help", start.help_command), ("lang", start.lang_command),
+        ("privacy", start.privacy), ("forgetme", start.forgetme),
+        ("browse", browse.browse), ("ask", ask.ask_command),
+        ("newteam", admin.newteam), ("invite", admin.invite), ("teams", admin.teams),
+        ("reload", admin.reload_knowledge),
+    ]
+    for name, callback in commands:
+        app.add_handler(CommandHandler(name, callback, filters=only_new))
+    callbacks = [
+        ("^consent:", start.consent), ("^forget:", start.forget_button),
+        ("^lang:", start.lang_button), ("^card:", ask.card_button),
+        ("^fb:", ask.feedback_button), ("^br:", browse.browse_button),
+    ]
+    for pattern, callback in callbacks:
+        app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    # Anything else pressed is stale or forged: answer it so the button stops spinning.
+    app.add_handler(CallbackQueryHandler(errors.stale_button))
+    private = filters.ChatType.PRIVATE
+    app.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND & private,
+                                   ask.private_text))
+    app.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS,
+                                   ask.group_text))
+    app.add_handler(MessageHandler(only_new & filters.COMMAND & private, errors.unknown_command))
+    # Stickers, photos, voice, files in a private chat: say only text is read. In groups, stay quiet.
+    app.add_handler(MessageHandler(only_new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                                   errors.not_text))
+    app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
+
+
+def run_bot(
+    settings: Settings, *, webhook_url: str | None, listen: str, port: int,
+    secret_token: str | None,
+) -> int:
+    """Run until SIGINT/SIGTERM; return the process exit status."""
+    logging.getLogger().setLevel(settings.log_level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    both = lambda key, **kw: f"{t(key, 'zh-TW', **kw)}\n{t(key, 'en', **kw)}"  # noqa: E731
+    secret = secret_token or settings.webhook_secret
+    if webhook_url and not secret:
+        print(both("cli.no_webhook_secret"), file=sys.stderr)  # noqa: T201
+        return 2
+    app = build_application(settings, mode="webhook" if webhook_url else "polling")
+    try:
+        if webhook_url:
+            app.run_webhook(listen=listen, port=port, url_path=secret or "",
+                            webhook_url=webhook_url, secret_token=secret,
+                            allowed_updates=Update.ALL_TYPES)
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        print(both("cli.token_rejected"), file=sys.stderr)  # noqa: T201
+        return 2
+    except storage.SchemaTooNewError as exc:
+        print(both("cli.schema_too_new", detail=str(exc)), file=sys.stderr)  # noqa: T201
+        return 2
+    except KnowledgeError as exc:
+        print(both("cli.bad_knowledge"), file=sys.stderr)  # noqa: T201
+        print(str(exc), file=sys.stderr)  # noqa: T201
+        return 1
+    return 0
