@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -118,6 +119,8 @@ def run_bot(
     secret_token: str | None,
 ) -> int:
     """Run until SIGINT/SIGTERM; return the process exit status."""
+    # PTB 22 opts in to timedelta time periods with this; without it every 429 warns.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     logging.getLogger().setLevel(settings.log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     both = lambda key, **kw: f"{t(key, 'zh-TW', **kw)}\n{t(key, 'en', **kw)}"  # noqa: E731
