@@ -44,6 +44,7 @@ OPTIONS_RANGE = (3, 4)
 MIN_CARDS_PER_ACTIVITY = 2
 MIN_QUESTIONS_PER_ACTIVITY = 6
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SHORT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 TOP_KEYS = ("standard", "knowledge", "skills", "attitudes", "tasks", "cards", "questions",
             "synonyms", "stopwords")
@@ -133,7 +134,8 @@ def load_knowledge(
     for source, path in _files(dirs):
         name = _display(path)
         try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            # libyaml when present: the pure-Python parser takes seconds on these files.
+            doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}" if mark is not None else "-"

@@ -46,13 +46,26 @@ class Weights:
     k1: float = 1.2
     b: float = 0.5
     candidates: int = 40       # BM25 candidates re-ranked
+    unknown: float = 0.6       # idf of a word the knowledge never uses, relative to the rarest
     w_cov_names: float = 0.45  # share of the question explained by title/aliases
-    w_cov_all: float = 0.25    # … by any text of the entry
-    w_alias: float = 0.20      # closest alias as a whole string
-    w_bm25: float = 0.10       # BM25 relative to the best candidate
+    w_cov_body: float = 0.15   # … explained only by steps/indicator text
+    w_alias: float = 0.25      # closest alias as a whole string
+    w_bm25: float = 0.15       # BM25, saturating at bm25_scale
+    bm25_scale: float = 40.0
+    evidence_full: float = 6.0 # idf mass from which evidence counts fully
+    damp_floor: float = 0.4
     answer_at: float = 55.0    # score from which the top hit is answered directly
     suggest_at: float = 35.0   # score from which hits are offered as "did you mean"
     answer_margin: float = 4.0 # top hit must lead the next activity by this much to answer
+
+
+@dataclass(frozen=True)
+class Features:
+    cov_names: float   # share of the question's information found in titles/aliases
+    cov_body: float    # … found only in steps or indicator texts
+    alias: float       # closest title/alias as a whole string (rapidfuzz ratio), 0-1
+    bm25: float        # raw BM25 of the entry
+    evidence: float    # idf mass of the question's terms the entry contains
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,52 @@ class Result:
         }
 
 
+class _Replacer:
+    """Greedy longest-match replacement of whole phrases (English phrases on word bounds).
+
+    A scan keyed by first character: far faster than one regex alternation of hundreds of
+    phrases, which Python tries branch by branch at every position.
+    """
+
+    def __init__(self, mapping: dict[str, str]) -> None:
+        # Keyed by the first two characters so each position tries only a handful of phrases.
+        self._by_head: dict[str, list[tuple[str, str]]] = {}
+        for src, dst in mapping.items():
+            if src:
+                self._by_head.setdefault(src[:2], []).append((src, dst))
+        for options in self._by_head.values():
+            options.sort(key=lambda x: -len(x[0]))
+        self._heads1 = {h for h in self._by_head if len(h) == 1}
+
+    def sub(self, text: str) -> str:
+        out: list[str] = []
+        i, n = 0, len(text)
+        by_head = self._by_head
+        while i < n:
+            options = by_head.get(text[i : i + 2], [])
+            if text[i] in self._heads1:
+                options = options + by_head[text[i]]
+            ch = text[i]
+            if options:
+                latin = ch.isascii() and ch.isalnum()
+                if not (latin and i > 0 and text[i - 1].isascii() and text[i - 1].isalnum()):
+                    for src, dst in options:
+                        end = i + len(src)
+                        if text.startswith(src, i) and not (
+                            latin and end < n and text[end].isascii() and text[end].isalnum()
+                        ):
+                            out.append(f" {dst} ")
+                            i = end
+                            break
+                    else:
+                        out.append(ch)
+                        i += 1
+                    continue
+            out.append(ch)
+            i += 1
+        return "".join(out)
+
+
 class Normalizer:
     """Folds text and maps synonyms and typos onto one canonical word."""
 
@@ -86,38 +145,22 @@ class Normalizer:
             canon = self._base(group[0])
             for word in group:
                 mapping.setdefault(self._base(word), canon)
-        self._map = mapping
-        self._syn_re = self._alternation(mapping)
+        self._synonyms = _Replacer(mapping)
         stops = [self._base(w) for w in stopwords]
         self._stop_latin = {w for w in stops if _LATIN_RE.match(w)}
-        cjk_stops = {w: " " for w in stops if w and not _LATIN_RE.match(w)}
-        self._stop_re = self._alternation(cjk_stops)
+        self._stops = _Replacer({w: "" for w in stops if w and not _LATIN_RE.match(w)})
 
     @staticmethod
     def _base(text: str) -> str:
         return fold(to_traditional(text))
 
-    @staticmethod
-    def _alternation(words: dict[str, str]) -> re.Pattern[str] | None:
-        if not words:
-            return None
-        parts = []
-        for w in sorted(words, key=len, reverse=True):
-            esc = re.escape(w)
-            # English words match whole words only ("pos" must not fire inside "post").
-            parts.append(rf"(?<![a-z0-9]){esc}(?![a-z0-9])" if _LATIN_RE.match(w) else esc)
-        return re.compile("|".join(parts))
-
     def normalize(self, text: str) -> str:
         """Folded, Traditional, synonyms replaced by their canonical word."""
-        base = self._base(text)
-        if self._syn_re is not None:
-            base = self._syn_re.sub(lambda m: f" {self._map[m.group(0)]} ", base)
-        return " ".join(base.split())
+        return " ".join(self._synonyms.sub(self._base(text)).split())
 
     def terms(self, normalized: str) -> list[str]:
         """Chinese character bigrams (a lone character stays a unigram) and English words."""
-        text = self._stop_re.sub(" ", normalized) if self._stop_re is not None else normalized
+        text = self._stops.sub(normalized)
         out: list[str] = []
         for run in _RUN_RE.findall(text):
             if run[0].isascii():
@@ -146,6 +189,7 @@ class _Doc:
     activity: str
     card: str | None
     names: tuple[str, ...]   # normalized titles and aliases
+    flat_names: tuple[str, ...]  # the same without spaces, for whole-string comparison
     name_terms: frozenset[str]
     all_terms: frozenset[str]
 
@@ -200,7 +244,8 @@ class Matcher:
         names_n = tuple(self.norm.normalize(s) for s in names if s)
         name_terms = [t for s in names_n for t in self.norm.terms(s)]
         body_terms = [t for s in body if s for t in self.norm.terms(self.norm.normalize(s))]
-        docs.append(_Doc(activity, card, names_n, frozenset(name_terms),
+        docs.append(_Doc(activity, card, names_n, tuple(n.replace(" ", "") for n in names_n),
+                         frozenset(name_terms),
                          frozenset(name_terms) | frozenset(body_terms)))
         tf: Counter[str] = Counter()
         for t in name_terms:
@@ -217,38 +262,52 @@ class Matcher:
                                   processor=None, score_cutoff=80)
         return best[0] if best else term
 
-    def search(self, text: str, k: int = 5) -> Result:
-        """Ranked hits for a question, with the confidence tier of the best one."""
+    def features(self, text: str) -> list[tuple[int, Features]]:
+        """Candidate entries for a question with the raw signals the score is made of."""
         w = self.weights
         normalized = self.norm.normalize(text[:1000])
         q_terms = list(dict.fromkeys(self._correct(t) for t in self.norm.terms(normalized)))
         if not q_terms:
-            return Result("none")
+            return []
         scores = np.zeros(len(self.docs), dtype=np.float64)
         for term in q_terms:
             post = self._postings.get(term)
             if post is not None:
                 scores[post[0]] += post[1]
-        top_bm25 = float(scores.max()) if len(scores) else 0.0
-        if top_bm25 <= 0:
-            return Result("none")
         n_cand = min(w.candidates, int(np.count_nonzero(scores)))
+        if n_cand == 0:
+            return []
         cand = np.argpartition(-scores, n_cand - 1)[:n_cand]
-        q_idf = {t: self.idf.get(t, self.unknown_idf) for t in q_terms}
+        q_idf = {t: self.idf.get(t, self.unknown_idf * w.unknown) for t in q_terms}
         total = sum(q_idf.values())
         q_flat = normalized.replace(" ", "")
-        ranked: list[tuple[float, _Doc]] = []
+        out = []
         for i in cand:
             doc = self.docs[int(i)]
-            cov_names = sum(v for t, v in q_idf.items() if t in doc.name_terms) / total
-            cov_all = sum(v for t, v in q_idf.items() if t in doc.all_terms) / total
-            alias = process.extractOne(q_flat, [s.replace(" ", "") for s in doc.names],
-                                       scorer=fuzz.ratio, processor=None)
-            alias_score = alias[1] / 100 if alias else 0.0
-            score = 100 * (w.w_cov_names * cov_names + w.w_cov_all * cov_all
-                           + w.w_alias * alias_score + w.w_bm25 * scores[i] / top_bm25)
-            ranked.append((score, doc))
-        ranked.sort(key=lambda x: (-x[0], x[1].card is None, x[1].card or x[1].activity))
+            in_names = sum(v for t, v in q_idf.items() if t in doc.name_terms)
+            in_all = sum(v for t, v in q_idf.items() if t in doc.all_terms)
+            alias = process.extractOne(q_flat, doc.flat_names, scorer=fuzz.ratio,
+                                       processor=None)
+            out.append((int(i), Features(
+                cov_names=in_names / total, cov_body=(in_all - in_names) / total,
+                alias=alias[1] / 100 if alias else 0.0, bm25=float(scores[i]),
+                evidence=in_all,
+            )))
+        return out
+
+    def score(self, f: Features) -> float:
+        """One candidate's score, 0-100."""
+        w = self.weights
+        raw = (w.w_cov_names * f.cov_names + w.w_cov_body * f.cov_body + w.w_alias * f.alias
+               + w.w_bm25 * min(1.0, f.bm25 / w.bm25_scale))
+        # Little absolute evidence (one common word) cannot make a confident match.
+        damp = min(1.0, f.evidence / w.evidence_full)
+        return 100 * raw * (w.damp_floor + (1 - w.damp_floor) * damp)
+
+    def search(self, text: str, k: int = 5) -> Result:
+        """Ranked hits for a question, with the confidence tier of the best one."""
+        ranked = sorted(((self.score(f), self.docs[i]) for i, f in self.features(text)),
+                        key=lambda x: (-x[0], x[1].card is None, x[1].card or x[1].activity))
         hits: list[Hit] = []
         seen_acts_with_card: set[str] = set()
         for score, doc in ranked:

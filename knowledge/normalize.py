@@ -18,17 +18,24 @@ def _s2twp() -> opencc.OpenCC:
     return opencc.OpenCC("s2twp")
 
 
-def _keep(ch: str) -> bool:
-    # Letters (incl. CJK) and digits carry meaning; punctuation, symbols and emoji do not.
-    cat = unicodedata.category(ch)
-    return cat[0] in "LN"
+class _Blank(dict[int, str]):
+    """str.translate table, filled lazily: letters and digits stay, the rest → space."""
+
+    def __missing__(self, code: int) -> str:
+        # Letters (incl. CJK) and digits carry meaning; punctuation, symbols, emoji do not.
+        ch = chr(code)
+        value = ch if unicodedata.category(ch)[0] in "LN" else " "
+        self[code] = value
+        return value
+
+
+_BLANK = _Blank()
 
 
 def fold(text: str) -> str:
     """NFKC (full width → half width), case-fold, punctuation/emoji → single spaces."""
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
-    out = "".join(ch if _keep(ch) else " " for ch in text)
-    return _SPACE_RE.sub(" ", out).strip()
+    return _SPACE_RE.sub(" ", text.translate(_BLANK)).strip()
 
 
 def to_traditional(text: str) -> str:

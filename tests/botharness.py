@@ -1,0 +1,117 @@
+"""Run the real ShopCoach Application against the fake Bot API server, with a fake clock."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.context import BotState
+from bot.settings import Settings
+from tests.fakebot import Call, FakeBotApi, FakeUser
+
+NOW = datetime(2026, 11, 30, 1, 30, tzinfo=UTC)  # 09:30 in Taipei, a Monday
+ADMIN = FakeUser(id=7001, first_name="Ada", username="ada_admin")
+LINK_RE = re.compile(r"https://t\.me/shopcoach_test_bot\?start=([A-Za-z0-9_-]+)")
+
+
+@dataclass
+class Clock:
+    now: datetime = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+@dataclass
+class Harness:
+    server: FakeBotApi
+    app: Application  # type: ignore[type-arg]
+    clock: Clock
+    settings: Settings
+    _pressed: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def state(self) -> BotState:
+        return self.app.bot_data  # type: ignore[no-any-return]
+
+    async def say(self, user: FakeUser, text: str, replies: int = 1,
+                  chat: dict[str, Any] | None = None) -> list[Call]:
+        """`user` sends `text`; return the bot's next `replies` messages to that chat."""
+        self.server.send_text(user, text, chat)
+        return await self.server.wait_for_reply(chat["id"] if chat else user.id, replies)
+
+    async def press(self, user: FakeUser, message: Call, data: str) -> Call:
+        """Press a button under a bot message; return the answerCallbackQuery call."""
+        before = len(self.server.calls_of("answerCallbackQuery"))
+        self.server.press(user, message.result["message_id"], data)
+        await self.server.wait_for(
+            lambda s: len(s.calls_of("answerCallbackQuery")) > before)
+        return self.server.calls_of("answerCallbackQuery")[before]
+
+    async def quiet(self, seconds: float = 0.3) -> None:
+        """Let the bot process what was sent (for asserting that nothing was sent)."""
+        import asyncio
+
+        await asyncio.sleep(seconds)
+
+    async def join(self, user: FakeUser, code: str | None) -> None:
+        """/start (with an invite code) and agree to the privacy notice."""
+        replies = await self.say(user, f"/start {code}" if code else "/start",
+                                 replies=2 if code else 1)
+        prompt = replies[-1]
+        assert buttons(prompt)[0][1] == "consent:yes", prompt.text
+        await self.press(user, prompt, "consent:yes")
+        await self.server.wait_for_reply(user.id)  # the edited "thanks" message
+
+
+def buttons(call: Call) -> list[tuple[str, str]]:
+    """All (label, callback_data) pairs of a sent message's inline keyboard."""
+    markup = call.params.get("reply_markup") or {}
+    return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", [])
+            for b in row]
+
+
+def invite_code(call: Call) -> str:
+    match = LINK_RE.search(call.text or "")
+    assert match, call.text
+    return match.group(1)
+
+
+@asynccontextmanager
+async def running_bot(tmp_path: Path, **overrides: Any) -> AsyncIterator[Harness]:
+    async with FakeBotApi() as server:
+        values: dict[str, Any] = {
+            "telegram_bot_token": server.token,
+            "telegram_api_base_url": f"{server.url}/bot",
+            "database_path": tmp_path / "shop.db",
+            "admin_user_ids": frozenset({ADMIN.id}),
+        }
+        values.update(overrides)
+        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        clock = Clock()
+        app = build_application(settings, clock=clock)
+        await app.initialize()
+        assert app.post_init is not None
+        await app.post_init(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        try:
+            yield Harness(server, app, clock, settings)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
+            if app.post_shutdown is not None:
+                await app.post_shutdown(app)

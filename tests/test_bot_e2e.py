@@ -1,0 +1,307 @@
+"""Whole conversations through the real Application and the fake Bot API server over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import storage
+from tests.botharness import ADMIN, Harness, buttons, invite_code, running_bot
+from tests.fakebot import FakeBotApi, FakeUser
+
+SUE = FakeUser(id=7101, first_name="Sue", username="sue_sup")
+AMY = FakeUser(id=7201, first_name="Amy", language_code="zh-hant")
+BEN = FakeUser(id=7202, first_name="Ben", language_code="en")
+STAN = FakeUser(id=7301, first_name="Stan", language_code="en")
+GROUP = {"id": -100777, "type": "supergroup", "title": "信義店夥伴"}
+
+
+@pytest.fixture
+async def h(tmp_path: Path):  # type: ignore[no-untyped-def]
+    async with running_bot(tmp_path) as harness:
+        yield harness
+
+
+async def make_team(h: Harness, name: str = "信義店") -> tuple[str, int]:
+    """Admin joins, creates a team; returns the supervisor invite code and the team id."""
+    if storage.get_user(h.state.db, ADMIN.id) is None:
+        await h.join(ADMIN, None)
+    [reply] = await h.say(ADMIN, f"/newteam {name}")
+    team_id = max(t.id for t in storage.list_teams(h.state.db))
+    return invite_code(reply), team_id
+
+
+async def staff_invite(h: Harness, supervisor: FakeUser) -> str:
+    [reply] = await h.say(supervisor, "/invite")
+    return invite_code(reply)
+
+
+def answer_text(h: Harness) -> str:
+    card = h.state.kb.cards["t33-pos-freeze"]
+    assert h.state.matcher.search(card.title.zh).tier == "answer"
+    return card.title.zh
+
+
+def suggest_text(h: Harness) -> str:
+    for text in ("電子發票", "客人資料", "網路", "價格", "品牌", "備份", "帳號"):
+        if h.state.matcher.search(text).tier == "suggest":
+            return text
+    raise AssertionError("no suggest-tier probe found")
+
+
+async def test_invite_consent_ask_feedback_browse_forget(h: Harness) -> None:
+    sup_code, team_id = await make_team(h)
+    await h.join(SUE, sup_code)
+    sue = storage.get_user(h.state.db, SUE.id)
+    assert sue is not None and (sue.role, sue.team_id) == ("supervisor", team_id)
+    code = await staff_invite(h, SUE)
+
+    # Joining: welcome and the privacy notice; nothing about Amy's questions before consent.
+    joined, prompt = await h.say(AMY, f"/start {code}", replies=2)
+    assert "信義店" in (joined.text or "")
+    assert "誰看得到" in (prompt.text or "") and "主管" in (prompt.text or "")
+    [again] = await h.say(AMY, "收銀機當機")
+    assert buttons(again)[0][1] == "consent:yes"
+    assert storage.count_rows(h.state.db, "questions", AMY.id) == 0
+    await h.press(AMY, prompt, "consent:yes")
+    [thanks] = await h.server.wait_for_reply(AMY.id)
+    assert thanks.method == "editMessageText" and "謝謝" in (thanks.text or "")
+
+    # Tier answer: the card with numbered steps, its codes, related cards and 👍/👎.
+    [card_msg] = await h.say(AMY, answer_text(h))
+    text = card_msg.text or ""
+    assert "1. " in text and "2. " in text and "T3.3 · P3.3." in text
+    data = [d for _, d in buttons(card_msg)]
+    assert any(d.startswith("card:") for d in data)
+    up = next(d for d in data if d.startswith("fb:") and d.endswith(":1"))
+    qid = int(up.split(":")[1])
+    ack = await h.press(AMY, card_msg, up)
+    assert "謝謝" in ack.params.get("text", "")
+    await h.press(AMY, card_msg, f"fb:{qid}:-1")  # a second tap changes, does not add
+    row = storage.get_question(h.state.db, qid)
+    assert row is not None and row["feedback"] == -1 and row["tier"] == "answer"
+    assert storage.count_rows(h.state.db, "questions", AMY.id) == 1
+
+    # A related card opens as a new message.
+    related = next(d for d in data if d.startswith("card:"))
+    await h.press(AMY, card_msg, related)
+    [rel] = await h.server.wait_for_reply(AMY.id)
+    assert h.state.kb.cards[related[5:]].title.zh in (rel.text or "")
+
+    # Tier suggest: "did you mean" with up to 3 buttons.
+    [sug] = await h.say(AMY, suggest_text(h))
+    assert "是以下其中之一嗎" in (sug.text or "")
+    assert 1 <= len(buttons(sug)) <= 3
+
+    # Tier none: honest answer, logged as unanswered for the supervisor, /browse offered.
+    [none] = await h.say(AMY, "今天天氣如何")
+    assert "還沒有資料" in (none.text or "")
+    assert buttons(none) == [("📚 瀏覽作業卡", "br:root")]
+    since = h.clock.now.replace(hour=0)
+    assert [r["text"] for r in storage.unanswered(h.state.db, team_id, since)] == ["今天天氣如何"]
+
+    # Browse: tasks → activities → cards → indicators, editing one message, back buttons.
+    [menu] = await h.say(AMY, "/browse")
+    assert [d for _, d in buttons(menu)] == [f"br:t:T{n}" for n in range(1, 6)]
+    await h.press(AMY, menu, "br:t:T3")
+    [acts] = await h.server.wait_for_reply(AMY.id)
+    assert acts.method == "editMessageText" and ("⬅️ 返回", "br:root") in buttons(acts)
+    await h.press(AMY, menu, "br:a:T3.3")
+    [cards] = await h.server.wait_for_reply(AMY.id)
+    assert ("⬅️ 返回", "br:t:T3") in buttons(cards)
+    assert len([d for _, d in buttons(cards) if d.startswith("card:")]) >= 5
+    await h.press(AMY, menu, "br:i:T3.3")
+    [details] = await h.server.wait_for_reply(AMY.id)
+    assert "P3.3.5" in (details.text or "") and "K07" in (details.text or "")
+
+    # /forgetme deletes everything after a confirmation; afterwards Amy is a stranger.
+    [confirm] = await h.say(AMY, "/forgetme")
+    await h.press(AMY, confirm, "forget:yes")
+    [done] = await h.server.wait_for_reply(AMY.id)
+    assert "已刪除" in (done.text or "")
+    assert storage.get_user(h.state.db, AMY.id) is None
+    assert storage.count_rows(h.state.db, "questions", AMY.id) == 0
+    [stranger] = await h.say(AMY, "收銀機當機")
+    assert "邀請" in (stranger.text or "") and "invite" in (stranger.text or "")
+
+
+async def test_stranger_in_invite_mode_gets_nothing(h: Harness) -> None:
+    for text in ("收銀機當機了", "/browse", "/help", "/start", "/start not-a-code"):
+        [reply] = await h.say(STAN, text)
+        body = reply.text or ""
+        assert "POS" not in body and "1. " not in body
+        assert not [d for _, d in buttons(reply) if d.startswith(("card:", "br:"))]
+    assert storage.get_user(h.state.db, STAN.id) is None
+    # A forged button from a stranger gets a short "expired", no content.
+    note = h.server.sent_to(STAN.id)[0]
+    ack = await h.press(STAN, note, "card:t33-pos-freeze")
+    assert "過期" in ack.params.get("text", "") or "expired" in ack.params.get("text", "")
+    await h.quiet()
+    assert len(h.server.sent_to(STAN.id)) == 5
+
+
+async def test_supervisor_only_reaches_own_team(h: Harness) -> None:
+    code_a, team_a = await make_team(h, "A 店")
+    code_b, team_b = await make_team(h, "B 店")
+    await h.join(SUE, code_a)
+    bob = FakeUser(id=7102, first_name="Bob")
+    await h.join(bob, code_b)
+    await h.join(AMY, await staff_invite(h, SUE))
+    [card] = await h.say(AMY, answer_text(h))
+    up = next(d for _, d in buttons(card) if d.startswith("fb:"))
+    # Bob's invite is for his own team only.
+    await h.join(BEN, await staff_invite(h, bob))
+    assert storage.get_user(h.state.db, BEN.id).team_id == team_b  # type: ignore[union-attr]
+    # Ben cannot vote on Amy's answer even with its callback data.
+    [ben_card] = await h.say(BEN, answer_text(h))
+    ack = await h.press(BEN, ben_card, up)
+    assert "expired" in ack.params.get("text", "")
+    row = storage.get_question(h.state.db, int(up.split(":")[1]))
+    assert row is not None and row["feedback"] is None
+    # Supervisors cannot create teams; staff cannot invite.
+    [no] = await h.say(bob, "/newteam 我的店")
+    assert "管理員" in (no.text or "")
+    [no] = await h.say(AMY, "/invite")
+    assert "主管" in (no.text or "")
+    assert {u.id for u in storage.team_members(h.state.db, team_a)} == {SUE.id, AMY.id}
+
+
+async def test_bad_input_gets_short_answers(h: Harness) -> None:
+    code, _ = await make_team(h)
+    await h.join(SUE, code)
+    for send in (h.server.send_sticker, h.server.send_photo, h.server.send_voice):
+        send(SUE)
+        [reply] = await h.server.wait_for_reply(SUE.id)
+        assert "文字" in (reply.text or "")
+    for text in ("\u200b\u200b", "😂😂😂", "。。。"):
+        [reply] = await h.say(SUE, text)
+        assert "直接打字" in (reply.text or "")
+    [long] = await h.say(SUE, "發票機卡紙" * 819)  # 4095 characters
+    assert "前 1000 個字" in (long.text or "")
+    [unknown] = await h.say(SUE, "/frobnicate")
+    assert "/help" in (unknown.text or "")
+    [usage] = await h.say(ADMIN, "/newteam")
+    assert "/newteam" in (usage.text or "")
+    [bad_team] = await h.say(ADMIN, "/invite abc")
+    assert "/teams" in (bad_team.text or "")
+    # Edited messages are ignored quietly.
+    [msg] = await h.say(SUE, "/help")
+    before = len(h.server.sent_to(SUE.id))
+    h.server.edit_text(SUE, 1, "收銀機當機")
+    await h.quiet()
+    assert len(h.server.sent_to(SUE.id)) == before
+    # Forged or stale buttons: a short "expired" and nothing else.
+    for data in ("br:t:T9", "br:a:T3.3; DROP TABLE users", "fb:99999:1", "fb:x:y", "zzz",
+                 "card:../../etc", "lang:fr"):
+        ack = await h.press(SUE, msg, data)
+        assert ack.params.get("text") or data == "lang:fr"
+    await h.quiet()
+    edits = [c for c in h.server.sent_to(SUE.id)[before:] if c.method == "editMessageText"]
+    assert all("過期" in (c.text or "") for c in edits)
+    assert storage.get_user(h.state.db, SUE.id) is not None
+
+
+async def test_group_answers_only_when_addressed(h: Harness) -> None:
+    code, _ = await make_team(h)
+    await h.join(SUE, code)
+    h.server.send_text(SUE, "收銀機當機了", GROUP)
+    await h.quiet()
+    assert h.server.sent_to(GROUP["id"]) == []
+    [reply] = await h.say(SUE, "/ask " + answer_text(h), chat=GROUP)
+    assert "T3.3" in (reply.text or "")
+    [reply] = await h.say(SUE, "@shopcoach_test_bot " + answer_text(h), chat=GROUP)
+    assert "T3.3" in (reply.text or "")
+    [usage] = await h.say(SUE, "/ask", chat=GROUP)
+    assert "/ask" in (usage.text or "")
+
+
+async def test_language_from_telegram_and_lang_command(h: Harness) -> None:
+    code, _ = await make_team(h)
+    await h.join(SUE, code)
+    code = await staff_invite(h, SUE)
+    joined, prompt = await h.say(BEN, f"/start {code}", replies=2)
+    assert "Welcome" in (joined.text or "") and "Who can see it" in (prompt.text or "")
+    await h.press(BEN, prompt, "consent:yes")
+    await h.server.wait_for_reply(BEN.id)
+    [none] = await h.say(BEN, "what's the weather like today")
+    assert "I don't have anything on this yet" in (none.text or "")
+    [choose] = await h.say(BEN, "/lang")
+    await h.press(BEN, choose, "lang:zh-TW")
+    [done] = await h.server.wait_for_reply(BEN.id)
+    assert "繁體中文" in (done.text or "")
+    [helped] = await h.say(BEN, "/help")
+    assert "店務教練" in (helped.text or "")
+
+
+async def test_help_lists_what_the_role_can_do(h: Harness) -> None:
+    code, _ = await make_team(h)
+    await h.join(SUE, code)
+    [admin_help] = await h.say(ADMIN, "/help")
+    assert "/newteam" in (admin_help.text or "") and "/invite" in (admin_help.text or "")
+    [sup_help] = await h.say(SUE, "/help")
+    assert "/invite" in (sup_help.text or "") and "/newteam" not in (sup_help.text or "")
+    await h.join(AMY, await staff_invite(h, SUE))
+    [staff_help] = await h.say(AMY, "/help")
+    assert "/invite" not in (staff_help.text or "") and "/browse" in (staff_help.text or "")
+
+
+async def test_command_menu_in_both_languages(h: Harness) -> None:
+    calls = h.server.calls_of("setMyCommands")
+    by_lang = {c.params.get("language_code"): c.params["commands"] for c in calls}
+    assert {"zh", "en"} <= set(by_lang)
+    zh = {c["command"]: c["description"] for c in by_lang["zh"]}
+    en = {c["command"]: c["description"] for c in by_lang["en"]}
+    assert zh["browse"] == "瀏覽作業卡" and en["browse"] == "Browse procedure cards"
+
+
+async def test_open_mode_lets_anyone_in_as_staff(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, access_mode="open") as h:
+        [prompt] = await h.say(STAN, "hello")
+        assert buttons(prompt)[0][1] == "consent:yes"
+        user = storage.get_user(h.state.db, STAN.id)
+        assert user is not None and user.role == "staff" and user.team_id is not None
+
+
+async def test_invite_expires(h: Harness) -> None:
+    code, _ = await make_team(h)
+    h.clock.advance(days=8)
+    [reply] = await h.say(SUE, f"/start {code}")
+    assert "過期" in (reply.text or "")
+    assert storage.get_user(h.state.db, SUE.id) is None
+
+
+async def test_reload_swaps_in_new_knowledge(h: Harness) -> None:
+    await h.join(ADMIN, None)
+    old = h.state.matcher
+    [reply] = await h.say(ADMIN, "/reload")
+    assert "111" in (reply.text or "") or "cards" in (reply.text or "") or "張" in (reply.text or "")
+    assert h.state.matcher is not old
+    await h.join(AMY, None) if False else None
+    [no] = await h.say(SUE, "/reload")
+    assert "邀請" in (no.text or "")
+
+
+async def test_a_429_is_waited_out_not_dropped(h: Harness) -> None:
+    await h.join(ADMIN, None)
+    h.server.fail_next("sendMessage", error_code=429, retry_after=1)
+    [reply] = await h.say(ADMIN, "/help")
+    assert "/newteam" in (reply.text or "")
+    assert len([c for c in h.server.calls_of("sendMessage") if c.error_code == 429]) == 1
+
+
+async def test_rejected_token_exits_2_with_a_clear_message(tmp_path: Path) -> None:
+    async with FakeBotApi() as server:
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+               "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+               "TELEGRAM_BOT_TOKEN": "123:WRONG", "DATABASE_PATH": str(tmp_path / "x.db"),
+               "TELEGRAM_API_BASE_URL": f"{server.url}/bot"}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        _out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 2
+    text = err.decode()
+    assert "拒絕" in text and "rejected" in text and "Traceback" not in text
