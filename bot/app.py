@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
 
-from telegram import BotCommand, Update
-from telegram.error import InvalidToken
+from telegram import Bot, BotCommand, Update
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -114,6 +115,12 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
 
 
+async def _check_token(settings: Settings) -> None:
+    """One getMe before starting, so a rejected token is a clear message, not a retry loop."""
+    async with Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url) as bot:
+        await bot.get_me()
+
+
 def run_bot(
     settings: Settings, *, webhook_url: str | None, listen: str, port: int,
     secret_token: str | None,
@@ -128,14 +135,22 @@ def run_bot(
     if webhook_url and not secret:
         print(both("cli.no_webhook_secret"), file=sys.stderr)  # noqa: T201
         return 2
+    try:
+        asyncio.run(_check_token(settings))
+    except InvalidToken:
+        print(both("cli.token_rejected"), file=sys.stderr)  # noqa: T201
+        return 2
+    except NetworkError as exc:
+        # Not fatal: the run below keeps retrying until Telegram is reachable.
+        log.warning("cannot reach the Bot API yet (%s); will keep trying", exc)
     app = build_application(settings, mode="webhook" if webhook_url else "polling")
     try:
         if webhook_url:
             app.run_webhook(listen=listen, port=port, url_path=secret or "",
                             webhook_url=webhook_url, secret_token=secret,
-                            allowed_updates=Update.ALL_TYPES)
+                            allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
         else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
+            app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
     except InvalidToken:
         print(both("cli.token_rejected"), file=sys.stderr)  # noqa: T201
         return 2
