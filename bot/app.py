@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import urlparse
 
 from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, NetworkError
@@ -115,6 +116,14 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
 
 
+def webhook_options(webhook_url: str, listen: str, port: int, secret: str) -> dict[str, object]:
+    """PTB webhook server options: Telegram must send the secret; other requests get 403."""
+    # Serve on the same path as the public URL, so a reverse proxy can pass it through as is.
+    path = urlparse(webhook_url).path.strip("/")
+    return {"listen": listen, "port": port, "url_path": path, "secret_token": secret,
+            "webhook_url": webhook_url, "allowed_updates": Update.ALL_TYPES}
+
+
 async def _check_token(settings: Settings) -> None:
     """One getMe before starting, so a rejected token is a clear message, not a retry loop."""
     async with Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url) as bot:
@@ -146,9 +155,8 @@ def run_bot(
     app = build_application(settings, mode="webhook" if webhook_url else "polling")
     try:
         if webhook_url:
-            app.run_webhook(listen=listen, port=port, url_path=secret or "",
-                            webhook_url=webhook_url, secret_token=secret,
-                            allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
+            app.run_webhook(**webhook_options(webhook_url, listen, port, secret),
+                            bootstrap_retries=-1)
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
     except InvalidToken:

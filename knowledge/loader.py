@@ -47,7 +47,7 @@ MIN_QUESTIONS_PER_ACTIVITY = 6
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SHORT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 TOP_KEYS = ("standard", "knowledge", "skills", "attitudes", "tasks", "cards", "questions",
-            "synonyms", "stopwords")
+            "synonyms", "stopwords", "smalltalk")
 
 
 @dataclass(frozen=True)
@@ -113,9 +113,10 @@ def load_knowledge(
 
     standard: StandardMeta | None = None
     entries: dict[str, dict[str, _Entry]] = {
-        k: {} for k in TOP_KEYS if k not in ("standard", "synonyms", "stopwords")
+        k: {} for k in TOP_KEYS if k not in ("standard", "synonyms", "stopwords", "smalltalk")
     }
     word_lists: dict[str, list[list[str]]] = {"synonyms": [], "stopwords": []}
+    smalltalk: dict[str, list[str]] = {}
 
     def add(kind: str, model: BaseModel, file: str, source: int) -> None:
         ident = str(getattr(model, "id", "-"))
@@ -160,6 +161,16 @@ def load_knowledge(
                     standard = StandardMeta.model_validate(value)
                 except ValidationError as exc:
                     problems.extend(Problem(name, "standard", _describe(e)) for e in exc.errors())
+                continue
+            if key == "smalltalk":
+                if not isinstance(value, dict) or not all(
+                    isinstance(k, str) and isinstance(v, list) and all(isinstance(w, str) for w in v)
+                    for k, v in value.items()
+                ):
+                    problems.append(Problem(name, key, "must map a kind to a list of phrases"))
+                else:
+                    for kind, phrases in value.items():
+                        smalltalk.setdefault(kind, []).extend(phrases)
                 continue
             if key in word_lists:
                 if not isinstance(value, list) or not all(
@@ -206,6 +217,7 @@ def load_knowledge(
         questions={k: e.model for k, e in entries["questions"].items()},  # type: ignore[misc]
         synonyms=word_lists["synonyms"],
         stopwords=[w for group in word_lists["stopwords"] for w in group],
+        smalltalk=smalltalk,
     )
     std_file = files["tasks"].get(next(iter(tasks), ""), _display(data_dir / "standard.yaml"))
     problems.extend(check(kb, files, std_file))

@@ -35,6 +35,7 @@ Tier = Literal["answer", "suggest", "none"]
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff"
 _RUN_RE = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
 _LATIN_RE = re.compile(r"^[a-z0-9 ]+$")
+_PARTICLES = "啦喔呀唷囉哦耶啊欸呢吧~～"
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Hit:
 class Result:
     tier: Tier
     hits: list[Hit] = field(default_factory=list)
+    smalltalk: str | None = None  # 'greeting', 'thanks', … when the message is small talk
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -199,7 +201,10 @@ class Matcher:
 
     def __init__(self, kb: Knowledge, weights: Weights | None = None) -> None:
         self.weights = w = weights or Weights()
-        self.norm = Normalizer(kb.synonyms, kb.stopwords)
+        # Greetings and thanks inside a question ("哈囉 收銀機當機") carry no meaning either.
+        chat_words = [w for ps in kb.smalltalk.values() for p in ps for w in p.split()
+                      if len(w) >= 2 or w.isascii()]
+        self.norm = Normalizer(kb.synonyms, [*kb.stopwords, *chat_words])
         docs: list[_Doc] = []
         tfs: list[Counter[str]] = []
         for card in kb.cards.values():
@@ -235,6 +240,11 @@ class Matcher:
             t: (np.array(ids, dtype=np.int32), np.array(ws, dtype=np.float64))
             for t, (ids, ws) in postings.items()
         }
+        self._smalltalk = {
+            fold(to_traditional(p)).replace(" ", ""): kind
+            for kind, phrases in kb.smalltalk.items() for p in phrases
+        }
+        self._smalltalk_len = max((len(p) for p in self._smalltalk), default=0)
         self._vocab_latin = sorted(t for t in self.idf if t.isascii() and len(t) >= 3)
 
     def _add(
@@ -304,8 +314,33 @@ class Matcher:
         damp = min(1.0, f.evidence / w.evidence_full)
         return 100 * raw * (w.damp_floor + (1 - w.damp_floor) * damp)
 
+    def small_talk(self, text: str) -> str | None:
+        """The kind of small talk when the whole message is made of small-talk phrases."""
+        joined = fold(to_traditional(text[:100])).replace(" ", "")
+        if not joined:
+            return None
+        # kinds[i]: the kind of the first phrase of a segmentation of joined[:i], if any.
+        kinds: list[str | None] = [None] * (len(joined) + 1)
+        reach = [False] * (len(joined) + 1)
+        reach[0] = True
+        for i in range(len(joined)):
+            if not reach[i]:
+                continue
+            if joined[i] in _PARTICLES and i > 0:  # 好啦, 謝謝喔
+                reach[i + 1] = True
+                kinds[i + 1] = kinds[i + 1] or kinds[i]
+            for j in range(i + 1, min(len(joined), i + self._smalltalk_len) + 1):
+                kind = self._smalltalk.get(joined[i:j])
+                if kind is not None:
+                    reach[j] = True
+                    kinds[j] = kinds[j] or kinds[i] or kind
+        return kinds[-1] if reach[-1] else None
+
     def search(self, text: str, k: int = 5) -> Result:
         """Ranked hits for a question, with the confidence tier of the best one."""
+        kind = self.small_talk(text)
+        if kind is not None:
+            return Result("none", smalltalk=kind)
         ranked = sorted(((self.score(f), self.docs[i]) for i, f in self.features(text)),
                         key=lambda x: (-x[0], x[1].card is None, x[1].card or x[1].activity))
         hits: list[Hit] = []

@@ -151,6 +151,7 @@ class Knowledge:
     questions: dict[str, Question]
     synonyms: list[list[str]] = field(default_factory=list)
     stopwords: list[str] = field(default_factory=list)
+    smalltalk: dict[str, list[str]] = field(default_factory=dict)
 
     def cards_for(self, activity_id: str) -> list[Card]:
         return [c for c in self.cards.values() if c.activity == activity_id]

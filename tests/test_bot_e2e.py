@@ -306,3 +306,54 @@ async def test_rejected_token_exits_2_with_a_clear_message(tmp_path: Path) -> No
     assert proc.returncode == 2
     text = err.decode()
     assert "拒絕" in text and "rejected" in text and "Traceback" not in text
+
+
+async def test_webhook_mode_requires_the_secret(tmp_path: Path) -> None:
+    from bot.app import build_application, webhook_options
+    from bot.settings import Settings
+    from tests.fakebot import free_port
+
+    async with FakeBotApi() as server:
+        settings = Settings(_env_file=None, telegram_bot_token=server.token,  # type: ignore[call-arg]
+                            telegram_api_base_url=f"{server.url}/bot",
+                            database_path=tmp_path / "shop.db",
+                            admin_user_ids=frozenset({ADMIN.id}))
+        app = build_application(settings, mode="webhook")
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/hook/shopcoach"
+        await app.initialize()
+        assert app.post_init is not None and app.updater is not None
+        await app.post_init(app)
+        await app.start()
+        options = webhook_options(url, "127.0.0.1", port, "s3cret-Token")
+        await app.updater.start_webhook(**options)  # type: ignore[arg-type]
+        try:
+            [hook] = server.calls_of("setWebhook")
+            assert hook.params["url"] == url and hook.params["secret_token"] == "s3cret-Token"
+            update = server.text_update(ADMIN, "/start")
+            update["update_id"] = 900001
+            assert await server.post_update_to(url, update, secret_token="wrong") == 403
+            assert await server.post_update_to(url, update) == 403
+            await asyncio.sleep(0.3)
+            assert server.sent_to(ADMIN.id) == []
+            assert await server.post_update_to(url, update, secret_token="s3cret-Token") == 200
+            [prompt] = await server.wait_for_reply(ADMIN.id)
+            assert buttons(prompt)[0][1] == "consent:yes"
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
+            assert app.post_shutdown is not None
+            await app.post_shutdown(app)
+
+
+def test_webhook_without_secret_exits_2(tmp_path: Path) -> None:
+    import subprocess
+
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TELEGRAM_BOT_TOKEN": "1:x",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    res = subprocess.run([sys.executable, "-m", "bot", "run", "--webhook-url",
+                          "https://example.org/hook"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert res.returncode == 2
+    assert "WEBHOOK_SECRET" in res.stderr and "Traceback" not in res.stderr

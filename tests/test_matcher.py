@@ -1,0 +1,145 @@
+"""The matcher: normalisation, tiers, the accuracy floors on the held-out split, the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from knowledge.evaluate import evaluate, read_jsonl
+from knowledge.loader import load_knowledge_or_raise
+from knowledge.matcher import Matcher
+from knowledge.models import Knowledge
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASET = ROOT / "tests" / "data" / "questions.jsonl"
+
+
+@pytest.fixture(scope="module")
+def kb() -> Knowledge:
+    return load_knowledge_or_raise()
+
+
+@pytest.fixture(scope="module")
+def matcher(kb: Knowledge) -> Matcher:
+    return Matcher(kb)
+
+
+def test_dev_set_shape() -> None:
+    rows = read_jsonl(DATASET)
+    assert len(rows) >= 250
+    off = [r for r in rows if not r.expect]
+    assert len(off) >= 40
+    test = [r for r in rows if r.split == "test"]
+    assert 0.18 <= len(test) / len(rows) <= 0.22
+    covered = {a for r in rows for a in r.expect}
+    assert len(covered) == 17
+    zh = sum(r.lang == "zh-TW" for r in rows) / len(rows)
+    assert 0.55 <= zh <= 0.75
+    assert len({r.q for r in rows}) == len(rows)
+
+
+def test_accuracy_floors_on_the_held_out_split(matcher: Matcher) -> None:
+    report = evaluate(matcher.search, read_jsonl(DATASET, split="test"))
+    assert report.top1_pct >= 85.0, report.format()
+    assert report.top3_pct >= 95.0, report.format()
+    assert report.off_none_pct >= 90.0, report.format()
+    assert report.on_none_pct <= 5.0, report.format()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ＰＯＳ卡住了！！", "收銀機"),          # full width, case, punctuation, synonym
+        ("客人说收不到验证码", "驗證碼"),         # Simplified → Traditional
+        ("備分", "備份"),                         # typo in the synonym table
+        ("recipt", "發票"),
+        ("收\u200b銀\u200b機", "收銀機"),       # zero-width characters
+    ],
+)
+def test_normalisation(matcher: Matcher, raw: str, expected: str) -> None:
+    assert expected in matcher.norm.normalize(raw)
+
+
+def test_english_words_match_only_whole_words(matcher: Matcher) -> None:
+    assert "收銀機" not in matcher.norm.normalize("post office")
+    assert "收銀機" in matcher.norm.normalize("the pos is down")
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😂😂", "。。。", "\u200b", "hi", "謝謝", "ok"])
+def test_noise_and_small_talk_get_none(matcher: Matcher, text: str) -> None:
+    assert matcher.search(text).tier == "none"
+
+
+def test_a_card_title_is_answered_with_that_card(kb: Knowledge, matcher: Matcher) -> None:
+    wrong = []
+    for card in kb.cards.values():
+        result = matcher.search(card.title.zh)
+        if result.tier != "answer" or result.hits[0].card != card.id:
+            wrong.append(card.id)
+    assert len(wrong) <= len(kb.cards) // 10, wrong
+
+
+def test_hits_are_ranked_and_bounded(matcher: Matcher) -> None:
+    result = matcher.search("客人的信用卡一直刷不過", k=5)
+    assert 1 <= len(result.hits) <= 5
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 <= s <= 100 for s in scores)
+    assert result.hits[0].activity == "T1.4"
+
+
+def test_long_input_is_cut_not_slow(matcher: Matcher) -> None:
+    result = matcher.search("發票機卡紙" * 2000)
+    assert result.hits and result.hits[0].activity == "T3.3"
+
+
+def test_reload_builds_a_new_index_object(kb: Knowledge, matcher: Matcher) -> None:
+    again = Matcher(kb)
+    assert again is not matcher
+    assert again.search("備份").as_dict() == matcher.search("備份").as_dict()
+
+
+def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, input=stdin,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_cli_ask_prints_readable_hits() -> None:
+    res = _cli("ask", "發票機卡紙")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("tier: ")
+    assert "T3.3" in res.stdout and "score=" in res.stdout
+
+
+def test_cli_match_streams_one_line_per_input_in_order() -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "match", "--jsonl"], cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdin is not None and proc.stdout is not None
+    # The first answer arrives before stdin is closed: the command streams.
+    proc.stdin.write(json.dumps({"q": "發票機卡紙"}, ensure_ascii=False) + "\n")
+    proc.stdin.flush()
+    first = json.loads(proc.stdout.readline())
+    assert first["q"] == "發票機卡紙" and first["hits"][0]["activity"] == "T3.3"
+    proc.stdin.write('not json\n{"q": "今天天氣如何"}\n')
+    proc.stdin.close()
+    rest = [json.loads(line) for line in proc.stdout]
+    proc.wait(timeout=30)
+    assert "error" in rest[0]
+    assert rest[1]["q"] == "今天天氣如何" and rest[1]["tier"] == "none"
+    assert set(first) == {"q", "tier", "hits"} and len(first["hits"]) <= 5
+    assert set(first["hits"][0]) == {"activity", "card", "score"}
+
+
+def test_cli_eval_prints_the_four_rates(tmp_path: Path) -> None:
+    sample = tmp_path / "s.jsonl"
+    sample.write_text('{"q": "發票機卡紙", "expect": ["T3.3"]}\n{"q": "午餐吃什麼", "expect": []}\n',
+                      encoding="utf-8")
+    res = _cli("eval", str(sample))
+    assert res.returncode == 0, res.stderr
+    assert "top-1 accuracy: 100.0%" in res.stdout
+    assert "off-topic -> none: 100.0%" in res.stdout
+    assert "on-topic -> none (wrong): 0.0%" in res.stdout
