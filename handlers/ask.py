@@ -37,6 +37,10 @@ async def answer_question(message: Message, user: User, text: str, context: Shop
         clean = clean[:MAX_QUESTION]
         note = t("ask.too_long", lang, n=MAX_QUESTION) + "\n\n"
     result = context.matcher.search(clean, k=5)
+    if result.smalltalk is not None:
+        # Not a question: a kind word back, nothing logged as unanswered.
+        await send(message, t(f"smalltalk.{result.smalltalk}", lang))
+        return
     top = result.hits[0] if result.hits else None
     qid = storage.log_question(
         context.db, user.id, user.team_id, clean,
