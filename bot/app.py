@@ -28,14 +28,14 @@ from bot import storage
 from bot.context import BotState, ShopContext
 from bot.settings import Settings
 from bot.texts import t
-from handlers import admin, ask, browse, errors, start
+from handlers import admin, ask, browse, drill, errors, progress, reminders, start
 from knowledge.loader import KnowledgeError, load_knowledge_or_raise
 from knowledge.matcher import Matcher
 
 log = logging.getLogger("shopcoach")
 
 # The menu staff see; supervisor and admin commands are listed by /help.
-MENU = ("start", "help", "browse", "lang", "privacy", "forgetme")
+MENU = ("drill", "me", "browse", "settings", "help", "lang", "privacy", "forgetme", "start")
 
 
 
@@ -57,8 +57,9 @@ def build_application(
             await app.bot.set_my_commands(
                 [BotCommand(c, t(f"cmd.{c}", lang)) for c in MENU], language_code=code
             )
-        log.info("ShopCoach started as @%s, mode %s, database %s", app.bot.username, mode,
-                 settings.database_path)
+        missed = reminders.rebuild(app)
+        log.info("ShopCoach started as @%s, mode %s, database %s (%d missed reminders sent)",
+                 app.bot.username, mode, settings.database_path, missed)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
         state: BotState = app.bot_data
@@ -92,6 +93,8 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         ("browse", browse.browse), ("ask", ask.ask_command),
         ("newteam", admin.newteam), ("invite", admin.invite), ("teams", admin.teams),
         ("reload", admin.reload_knowledge),
+        ("drill", drill.drill_command), ("stop", drill.stop_command),
+        ("me", progress.me), ("settings", progress.settings_command),
     ]
     for name, callback in commands:
         app.add_handler(CommandHandler(name, callback, filters=only_new))
@@ -99,6 +102,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         ("^consent:", start.consent), ("^forget:", start.forget_button),
         ("^lang:", start.lang_button), ("^card:", ask.card_button),
         ("^fb:", ask.feedback_button), ("^br:", browse.browse_button),
+        ("^dr:", drill.drill_button), ("^set:", progress.settings_button),
     ]
     for pattern, callback in callbacks:
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern))

@@ -62,6 +62,8 @@ def card_buttons(kb: Knowledge, card: Card, lang: str, question_id: int | None) 
         other = kb.cards.get(ref)
         if other is not None:
             rows.append([(f"🔗 {other.title.get(kl)}", f"card:{other.id}")])
+    if kb.questions_for(card.activity):
+        rows.append([(t("btn.practise", lang), f"dr:p:{card.activity}")])
     if question_id is not None:
         rows.append([(t("btn.up", lang), f"fb:{question_id}:1"),
                      (t("btn.down", lang), f"fb:{question_id}:-1")])

@@ -132,6 +132,8 @@ async def card_button(update: Update, context: ShopContext) -> None:
         await query.answer(t("input.stale", lang))
         return
     await query.answer()
+    # Opening a card counts as looking it up: the next drill practises it.
+    storage.record_card_view(context.db, user.id, card.id, context.now())
     await send(message, card_text(context.kb, card, lang),
                card_buttons(context.kb, card, lang, None))
 

@@ -72,6 +72,14 @@ async def member(update: Update, context: ShopContext, *, quiet: bool = False) -
         if message is not None and not quiet:
             await ask_consent(message, user.language)
         return None
+    if not user.active:
+        # They blocked the bot once and are back: reminders resume.
+        storage.set_active(context.db, user.id, True)
+        if context.job_queue is not None:
+            from handlers import reminders
+
+            reminders.schedule(context.job_queue, context.state,
+                               storage.get_reminder(context.db, user.id))
     return user
 
 

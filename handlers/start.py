@@ -9,6 +9,7 @@ from bot import storage
 from bot.access import admit
 from bot.context import ShopContext
 from bot.texts import t
+from handlers import reminders
 from handlers.common import admission_text, ask_consent, lang_of, member, send, visitor
 
 
@@ -59,6 +60,9 @@ async def consent(update: Update, context: ShopContext) -> None:
     if query.data == "consent:yes":
         if not user.consented:
             storage.set_consent(context.db, user.id, context.now())
+            if context.job_queue is not None:
+                reminders.schedule(context.job_queue, context.state,
+                                   storage.get_reminder(context.db, user.id))
         await query.edit_message_text(t("consent.thanks", lang))
     else:
         storage.set_consent(context.db, user.id, None)
@@ -119,6 +123,9 @@ async def forget_button(update: Update, context: ShopContext) -> None:
     lang = lang_of(update, context)
     if query.data == "forget:yes":
         storage.delete_user(context.db, query.from_user.id)
+        if context.job_queue is not None:
+            for job in context.job_queue.get_jobs_by_name(reminders.job_name(query.from_user.id)):
+                job.schedule_removal()
         await query.edit_message_text(t("forget.done", lang))
     else:
         await query.edit_message_text(t("forget.cancelled", lang))

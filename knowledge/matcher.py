@@ -27,7 +27,7 @@ from typing import Literal
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from knowledge.models import Knowledge
+from knowledge.models import Knowledge, Question
 from knowledge.normalize import fold, to_traditional
 
 Tier = Literal["answer", "suggest", "none"]
@@ -48,16 +48,17 @@ class Weights:
     b: float = 0.5
     candidates: int = 40       # BM25 candidates re-ranked
     unknown: float = 0.6       # idf of a word the knowledge never uses, relative to the rarest
-    w_cov_names: float = 0.45  # share of the question explained by title/aliases
-    w_cov_body: float = 0.15   # … explained only by steps/indicator text
-    w_alias: float = 0.25      # closest alias as a whole string
-    w_bm25: float = 0.15       # BM25, saturating at bm25_scale
-    bm25_scale: float = 40.0
-    evidence_full: float = 6.0 # idf mass from which evidence counts fully
-    damp_floor: float = 0.4
-    answer_at: float = 55.0    # score from which the top hit is answered directly
-    suggest_at: float = 35.0   # score from which hits are offered as "did you mean"
-    answer_margin: float = 4.0 # top hit must lead the next activity by this much to answer
+    w_cov_names: float = 0.13  # share of the question explained by title/aliases
+    w_cov_body: float = 0.04   # … explained only by steps/indicator text
+    w_alias: float = 0.45      # closest alias as a whole string
+    w_bm25: float = 0.38       # BM25, saturating at bm25_scale
+    bm25_scale: float = 20.0
+    evidence_full: float = 3.0  # idf mass from which evidence counts fully
+    damp_floor: float = 0.6
+    w_second: float = 0.2      # share of an activity's second-best entry added to ranking
+    answer_at: float = 45.0    # score from which the top hit is answered directly
+    answer_margin: float = 6.0  # … when it leads the best other activity by this much
+    suggest_at: float = 37.7   # score from which hits are offered as "did you mean"
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,10 @@ class Normalizer:
                 if run not in self._stop_latin:
                     out.append(_stem(run))
             elif len(run) == 1:
-                out.append(run)
+                # A lone character left between stop words ("要不要" → "不") is noise,
+                # unless it is the whole question.
+                if len(text.strip()) == 1:
+                    out.append(run)
             else:
                 out.extend(run[i : i + 2] for i in range(len(run) - 1))
         return out
@@ -207,11 +211,18 @@ class Matcher:
         self.norm = Normalizer(kb.synonyms, [*kb.stopwords, *chat_words])
         docs: list[_Doc] = []
         tfs: list[Counter[str]] = []
+        teaching: dict[str, list[Question]] = {}
+        for q in kb.questions.values():
+            if q.card:
+                teaching.setdefault(q.card, []).append(q)
         for card in kb.cards.values():
             names = [card.title.zh, card.title.en, *card.aliases.all()]
             body = [s.zh for s in card.steps] + [s.en for s in card.steps]
             if card.escalate:
                 body += [card.escalate.zh, card.escalate.en]
+            # The quiz scenarios that teach this card describe situations in plain words.
+            for q in teaching.get(card.id, []):
+                body += [q.question.zh, q.question.en, q.explanation.zh, q.explanation.en]
             docs_tf = self._add(docs, card.activity, card.id, names, body)
             tfs.append(docs_tf)
         for act in kb.activities.values():
@@ -310,9 +321,10 @@ class Matcher:
         w = self.weights
         raw = (w.w_cov_names * f.cov_names + w.w_cov_body * f.cov_body + w.w_alias * f.alias
                + w.w_bm25 * min(1.0, f.bm25 / w.bm25_scale))
-        # Little absolute evidence (one common word) cannot make a confident match.
-        damp = min(1.0, f.evidence / w.evidence_full)
-        return 100 * raw * (w.damp_floor + (1 - w.damp_floor) * damp)
+        # Little absolute evidence (one common word) cannot make a confident match, unless
+        # everything the question says is in the entry's title and aliases.
+        damp = 1.0 if f.cov_names >= 0.999 else min(1.0, f.evidence / w.evidence_full)
+        return min(100.0, 100 * raw * (w.damp_floor + (1 - w.damp_floor) * damp))
 
     def small_talk(self, text: str) -> str | None:
         """The kind of small talk when the whole message is made of small-talk phrases."""
@@ -341,8 +353,18 @@ class Matcher:
         kind = self.small_talk(text)
         if kind is not None:
             return Result("none", smalltalk=kind)
-        ranked = sorted(((self.score(f), self.docs[i]) for i, f in self.features(text)),
-                        key=lambda x: (-x[0], x[1].card is None, x[1].card or x[1].activity))
+        scored = [(self.score(f), self.docs[i]) for i, f in self.features(text)]
+        # An activity several of whose entries fit the question is a safer bet than one with
+        # a single lucky entry: each entry ranks by its own score plus a share of the
+        # runner-up's score within the same activity.
+        per_act: dict[str, list[float]] = {}
+        for score, doc in scored:
+            per_act.setdefault(doc.activity, []).append(score)
+        second = {a: sorted(v, reverse=True)[1] if len(v) > 1 else 0.0
+                  for a, v in per_act.items()}
+        w_second = self.weights.w_second
+        ranked = sorted(scored, key=lambda x: (-(x[0] + w_second * second[x[1].activity]),
+                                               x[1].card is None, x[1].card or x[1].activity))
         hits: list[Hit] = []
         seen_acts_with_card: set[str] = set()
         for score, doc in ranked:
