@@ -56,9 +56,9 @@ class Weights:
     evidence_full: float = 3.0  # idf mass from which evidence counts fully
     damp_floor: float = 0.6
     w_second: float = 0.2      # share of an activity's second-best entry added to ranking
-    answer_at: float = 45.0    # score from which the top hit is answered directly
+    answer_at: float = 50.0    # score from which the top hit is answered directly
     answer_margin: float = 6.0  # … when it leads the best other activity by this much
-    suggest_at: float = 37.7   # score from which hits are offered as "did you mean"
+    suggest_at: float = 40.0   # score from which hits are offered as "did you mean"
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,8 @@ class Normalizer:
             for word in group:
                 mapping.setdefault(self._base(word), canon)
         self._synonyms = _Replacer(mapping)
+        # Canonical words are kept whole: a stop word inside one (還 in 還原) must not cut it.
+        self._canonical = {c for c in mapping.values() if not _LATIN_RE.match(c)}
         stops = [self._base(w) for w in stopwords]
         self._stop_latin = {w for w in stops if _LATIN_RE.match(w)}
         self._stops = _Replacer({w: "" for w in stops if w and not _LATIN_RE.match(w)})
@@ -163,7 +165,8 @@ class Normalizer:
 
     def terms(self, normalized: str) -> list[str]:
         """Chinese character bigrams (a lone character stays a unigram) and English words."""
-        text = self._stops.sub(normalized)
+        text = " ".join(tok if tok in self._canonical else self._stops.sub(tok)
+                        for tok in normalized.split())
         out: list[str] = []
         for run in _RUN_RE.findall(text):
             if run[0].isascii():
@@ -363,8 +366,8 @@ class Matcher:
         second = {a: sorted(v, reverse=True)[1] if len(v) > 1 else 0.0
                   for a, v in per_act.items()}
         w_second = self.weights.w_second
-        ranked = sorted(scored, key=lambda x: (-(x[0] + w_second * second[x[1].activity]),
-                                               x[1].card is None, x[1].card or x[1].activity))
+        ranked = sorted(((min(100.0, s + w_second * second[d.activity]), d) for s, d in scored),
+                        key=lambda x: (-x[0], x[1].card is None, x[1].card or x[1].activity))
         hits: list[Hit] = []
         seen_acts_with_card: set[str] = set()
         for score, doc in ranked:

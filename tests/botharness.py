@@ -88,30 +88,41 @@ def invite_code(call: Call) -> str:
     return match.group(1)
 
 
+def make_settings(server: FakeBotApi, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "telegram_bot_token": server.token,
+        "telegram_api_base_url": f"{server.url}/bot",
+        "database_path": tmp_path / "shop.db",
+        "admin_user_ids": frozenset({ADMIN.id}),
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@asynccontextmanager
+async def running_app(server: FakeBotApi, settings: Settings, clock: Clock
+                      ) -> AsyncIterator[Harness]:
+    """The real Application, polling the fake server, until the block ends (a clean stop)."""
+    app = build_application(settings, clock=clock)
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    try:
+        yield Harness(server, app, clock, settings)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
 @asynccontextmanager
 async def running_bot(tmp_path: Path, **overrides: Any) -> AsyncIterator[Harness]:
-    async with FakeBotApi() as server:
-        values: dict[str, Any] = {
-            "telegram_bot_token": server.token,
-            "telegram_api_base_url": f"{server.url}/bot",
-            "database_path": tmp_path / "shop.db",
-            "admin_user_ids": frozenset({ADMIN.id}),
-        }
-        values.update(overrides)
-        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-        clock = Clock()
-        app = build_application(settings, clock=clock)
-        await app.initialize()
-        assert app.post_init is not None
-        await app.post_init(app)
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
-        try:
-            yield Harness(server, app, clock, settings)
-        finally:
-            await app.updater.stop()
-            await app.stop()
-            await app.shutdown()
-            if app.post_shutdown is not None:
-                await app.post_shutdown(app)
+    async with FakeBotApi() as server, running_app(
+        server, make_settings(server, tmp_path, **overrides), Clock()
+    ) as harness:
+        yield harness

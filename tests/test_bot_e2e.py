@@ -45,6 +45,16 @@ def answer_text(h: Harness) -> str:
     return card.title.zh
 
 
+def none_text(h: Harness, lang: str) -> str:
+    probes = {"zh": ("今天天氣如何", "午餐吃什麼好", "推薦好看的韓劇"),
+              "en": ("tell me a joke about penguins", "what's the weather like today",
+                     "recommend a good movie")}[lang]
+    for text in probes:
+        if h.state.matcher.search(text).tier == "none":
+            return text
+    raise AssertionError("no none-tier probe found")
+
+
 def suggest_text(h: Harness) -> str:
     for text in ("電子發票", "客人資料", "網路", "價格", "品牌", "備份", "帳號"):
         if h.state.matcher.search(text).tier == "suggest":
@@ -97,11 +107,12 @@ async def test_invite_consent_ask_feedback_browse_forget(h: Harness) -> None:
     assert 1 <= len(buttons(sug)) <= 3
 
     # Tier none: honest answer, logged as unanswered for the supervisor, /browse offered.
-    [none] = await h.say(AMY, "今天天氣如何")
+    off_topic = none_text(h, "zh")
+    [none] = await h.say(AMY, off_topic)
     assert "還沒有資料" in (none.text or "")
     assert buttons(none) == [("📚 瀏覽作業卡", "br:root")]
     since = h.clock.now.replace(hour=0)
-    assert [r["text"] for r in storage.unanswered(h.state.db, team_id, since)] == ["今天天氣如何"]
+    assert [r["text"] for r in storage.unanswered(h.state.db, team_id, since)] == [off_topic]
 
     # Browse: tasks → activities → cards → indicators, editing one message, back buttons.
     [menu] = await h.say(AMY, "/browse")
@@ -226,7 +237,7 @@ async def test_language_from_telegram_and_lang_command(h: Harness) -> None:
     assert "Welcome" in (joined.text or "") and "Who can see it" in (prompt.text or "")
     await h.press(BEN, prompt, "consent:yes")
     await h.server.wait_for_reply(BEN.id)
-    [none] = await h.say(BEN, "what's the weather like today")
+    [none] = await h.say(BEN, none_text(h, "en"))
     assert "I don't have anything on this yet" in (none.text or "")
     [choose] = await h.say(BEN, "/lang")
     await h.press(BEN, choose, "lang:zh-TW")

@@ -116,18 +116,17 @@ def test_cli_ask_prints_readable_hits() -> None:
 
 
 def test_cli_match_streams_one_line_per_input_in_order() -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "match", "--jsonl"], cwd=ROOT,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert proc.stdin is not None and proc.stdout is not None
-    # The first answer arrives before stdin is closed: the command streams.
-    proc.stdin.write(json.dumps({"q": "發票機卡紙"}, ensure_ascii=False) + "\n")
-    proc.stdin.flush()
-    first = json.loads(proc.stdout.readline())
+    with subprocess.Popen([sys.executable, "-m", "bot", "match", "--jsonl"], cwd=ROOT,
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        # The first answer arrives before stdin is closed: the command streams.
+        proc.stdin.write(json.dumps({"q": "發票機卡紙"}, ensure_ascii=False) + "\n")
+        proc.stdin.flush()
+        first = json.loads(proc.stdout.readline())
+        proc.stdin.write('not json\n{"q": "今天天氣如何"}\n')
+        proc.stdin.close()
+        rest = [json.loads(line) for line in proc.stdout]
     assert first["q"] == "發票機卡紙" and first["hits"][0]["activity"] == "T3.3"
-    proc.stdin.write('not json\n{"q": "今天天氣如何"}\n')
-    proc.stdin.close()
-    rest = [json.loads(line) for line in proc.stdout]
-    proc.wait(timeout=30)
     assert "error" in rest[0]
     assert rest[1]["q"] == "今天天氣如何" and rest[1]["tier"] == "none"
     assert set(first) == {"q", "tier", "hits"} and len(first["hits"]) <= 5

@@ -1,0 +1,144 @@
+"""Progress charts: a PNG of the right size, Chinese drawn as glyphs, English without a font."""
+
+from __future__ import annotations
+
+import math
+import struct
+import warnings
+from collections.abc import Iterator
+
+import pytest
+from matplotlib import font_manager
+
+from bot import charts
+
+MASTERY = {"T1": 0.8, "T2": 0.35, "T3": 1.0, "T4": 0.0, "T5": 0.55}
+WEEKS: list[tuple[str, float | None]] = [
+    ("11/02", 0.6), ("11/09", None), ("11/16", 0.75), ("11/23", 0.9),
+]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+needs_cjk_font = pytest.mark.skipif(
+    charts.find_cjk_font() is None,
+    reason="no CJK font installed (apt-get install fonts-noto-cjk, as .ci/run does)",
+)
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    # IHDR is always the first chunk: width and height right after its type.
+    assert png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
+
+
+def render_quietly(
+    mastery: dict[str, float], weekly: list[tuple[str, float | None]], lang: str
+) -> bytes:
+    """Render, failing on any warning (matplotlib's "Glyph … missing from font" among them)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png = charts.progress_chart(mastery, weekly, lang)
+    assert [str(w.message) for w in caught] == []
+    return png
+
+
+def titles(mastery: dict[str, float], weekly: list[tuple[str, float | None]], lang: str
+           ) -> list[str]:
+    fig = charts._progress_figure(mastery, weekly, lang)
+    return [ax.get_title() for ax in fig.axes] + [ax.get_xlabel() for ax in fig.axes]
+
+
+@pytest.fixture
+def no_cjk_font(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A machine where no known CJK family is installed; the lookup cache is reset around it."""
+    monkeypatch.setattr(charts, "CJK_FAMILIES", ())
+    charts.find_cjk_font.cache_clear()
+    yield
+    charts.find_cjk_font.cache_clear()
+
+
+def test_chart_is_a_png_of_about_800_by_500() -> None:
+    png = render_quietly(MASTERY, WEEKS, "en")
+    assert png.startswith(PNG_SIGNATURE)
+    width, height = png_size(png)
+    assert 760 <= width <= 840
+    assert 475 <= height <= 525
+    assert 5_000 < len(png) < 500_000
+
+
+@needs_cjk_font
+def test_zh_chart_draws_chinese_with_the_cjk_font() -> None:
+    assert charts.chart_language("zh-TW") == "zh-TW"
+    assert charts.chart_language("zh-hans") == "zh-TW"
+    zh = render_quietly(MASTERY, WEEKS, "zh-TW")
+    en = render_quietly(MASTERY, WEEKS, "en")
+    assert zh.startswith(PNG_SIGNATURE)
+    assert zh != en, "the zh labels should change the picture"
+    assert titles(MASTERY, WEEKS, "zh-TW") == ["各任務精熟度", "近四週答對率", "任務", "週"]
+
+
+@needs_cjk_font
+def test_found_font_has_the_glyphs() -> None:
+    font = font_manager.get_font(charts.find_cjk_font())
+    assert all(font.get_char_index(ord(ch)) for ch in "精熟度各任務近四週答對率")
+
+
+def test_latin_only_font_is_not_taken_for_cjk() -> None:
+    dejavu = font_manager.findfont("DejaVu Sans", fallback_to_default=False)
+    assert not charts._has_glyphs(dejavu, 0)
+
+
+@needs_cjk_font
+def test_chinese_week_labels_render_with_the_cjk_font() -> None:
+    render_quietly(MASTERY, [("上週", 0.5), ("本週", 0.7)], "en")
+
+
+@pytest.mark.usefixtures("no_cjk_font")
+def test_without_cjk_font_zh_falls_back_to_english() -> None:
+    assert charts.find_cjk_font() is None
+    assert charts.chart_language("zh-TW") == "en"
+    png = render_quietly(MASTERY, WEEKS, "zh-TW")
+    assert png.startswith(PNG_SIGNATURE)
+    assert titles(MASTERY, WEEKS, "zh-TW") == [
+        "Mastery per task", "Accuracy, last 4 weeks", "Task", "Week",
+    ]
+
+
+def test_english_stays_english() -> None:
+    assert charts.chart_language("en") == "en"
+    assert titles(MASTERY, WEEKS, "en")[:2] == ["Mastery per task", "Accuracy, last 4 weeks"]
+
+
+def test_weeks_without_drills_are_gaps_not_zeros() -> None:
+    no_drills: list[tuple[str, float | None]] = [(f"W{n}", None) for n in range(4)]
+    assert render_quietly(MASTERY, no_drills, "en").startswith(PNG_SIGNATURE)
+    assert render_quietly({}, [], "en").startswith(PNG_SIGNATURE)
+
+    fig = charts._progress_figure(MASTERY, WEEKS, "en")
+    line = fig.axes[1].get_lines()[0]
+    ys = list(line.get_ydata())
+    assert ys[0] == pytest.approx(60)
+    assert ys[2:] == pytest.approx([75, 90])
+    assert math.isnan(ys[1])  # the line breaks there instead of dropping to 0 %
+    labels = [t.get_text() for t in fig.axes[1].texts]
+    assert labels == ["60%", "75%", "90%"]
+
+
+def test_only_the_last_four_weeks_are_drawn() -> None:
+    weeks: list[tuple[str, float | None]] = [(f"W{n}", n / 10) for n in range(6)]
+    fig = charts._progress_figure(MASTERY, weeks, "en")
+    ticks = [t.get_text() for t in fig.axes[1].get_xticklabels()]
+    assert ticks == ["W2", "W3", "W4", "W5"]
+
+
+def test_out_of_range_values_are_clamped_to_0_100_percent() -> None:
+    wild = {"T1": 1.7, "T2": -0.3, "T3": 0.5, "T4": float("nan")}
+    wild_weeks: list[tuple[str, float | None]] = [("a", 1.4), ("b", -0.2)]
+    tame = {"T1": 1.0, "T2": 0.0, "T3": 0.5, "T4": 0.0}
+    tame_weeks: list[tuple[str, float | None]] = [("a", 1.0), ("b", 0.0)]
+    assert render_quietly(wild, wild_weeks, "en") == render_quietly(tame, tame_weeks, "en")
+
+    fig = charts._progress_figure(wild, wild_weeks, "en")
+    heights = [bar.get_height() for bar in fig.axes[0].patches]
+    assert heights == [100, 0, 50, 0, 0]
+    assert [t.get_text() for t in fig.axes[0].texts] == ["100%", "0%", "50%", "0%", "0%"]
