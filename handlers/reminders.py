@@ -60,6 +60,11 @@ async def send_reminder(context: ShopContext) -> None:
     if (user is None or not user.active or not user.consented or not rem.enabled
             or rem.last_sent_on == today):
         return
+    # Someone mid-drill, or done for today, needs no nudge.
+    done_today = any(progress.local_day(t, tz).isoformat() == today
+                     for t in storage.finished_drill_times(db, user_id))
+    if storage.active_drill(db, user_id) is not None or done_today:
+        return
     text = t("reminder.text", user.language, n=context.settings.drill_size)
     try:
         await context.bot.send_message(
@@ -67,6 +72,8 @@ async def send_reminder(context: ShopContext) -> None:
     except Forbidden:
         log.info("user %s blocked the bot; reminders off until they write again", user_id)
         storage.set_active(db, user_id, False)
-        context.job.schedule_removal()
+        if context.job_queue is not None:
+            for job in context.job_queue.get_jobs_by_name(job_name(user_id)):
+                job.schedule_removal()
         return
     storage.mark_reminder_sent(db, user_id, today)

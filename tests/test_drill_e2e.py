@@ -1,0 +1,275 @@
+"""Drills, reminders and /me end to end through the fake Bot API server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from telegram.ext import Job
+
+from bot import storage
+from bot.context import ShopContext
+from handlers import reminders
+from tests.botharness import (
+    ADMIN,
+    Clock,
+    Harness,
+    buttons,
+    invite_code,
+    make_settings,
+    running_app,
+    running_bot,
+)
+from tests.fakebot import Call, FakeBotApi, FakeUser, UploadedFile
+
+AMY = FakeUser(id=8201, first_name="Amy")
+BEN = FakeUser(id=8202, first_name="Ben", language_code="en")
+
+
+async def staff(h: Harness, *users: FakeUser) -> None:
+    """Admin makes a team; the users join it as staff and consent."""
+    await h.join(ADMIN, None)
+    [reply] = await h.say(ADMIN, "/newteam 測試店")
+    sup = FakeUser(id=8101, first_name="Sue")
+    await h.join(sup, invite_code(reply))
+    [inv] = await h.say(sup, "/invite")
+    for user in users:
+        await h.join(user, invite_code(inv))
+
+
+def item_of(h: Harness, call: Call) -> storage.DrillItem:
+    data = buttons(call)[0][1]
+    item = storage.get_item(h.state.db, int(data.split(":")[2]))
+    assert item is not None
+    return item
+
+
+def position_of(h: Harness, item: storage.DrillItem, correct: bool) -> int:
+    q = h.state.kb.questions[item.question_id]
+    want = [i for i in range(len(q.options)) if q.options[i].correct == correct][0]
+    return item.option_order.index(want)
+
+
+async def answer(h: Harness, user: FakeUser, question: Call, correct: bool) -> list[Call]:
+    """Tap the right (or a wrong) option; return the edit and the next message."""
+    item = item_of(h, question)
+    await h.press(user, question, f"dr:a:{item.id}:{position_of(h, item, correct)}")
+    return await h.server.wait_for_reply(user.id, 2)
+
+
+@pytest.fixture
+async def h(tmp_path: Path):  # type: ignore[no-untyped-def]
+    async with running_bot(tmp_path) as harness:
+        yield harness
+
+
+async def test_whole_drill_with_right_and_wrong_answers(h: Harness) -> None:
+    await staff(h, AMY)
+    [first] = await h.say(AMY, "/drill")
+    assert "第 1/5 題" in (first.text or "")
+    labels = [label for label, _ in buttons(first)]
+    assert 3 <= len(labels) <= 4 and labels[0].startswith("A. ")
+    question = first
+    for n in range(5):
+        h.clock.advance(seconds=40)
+        edit, nxt = await answer(h, AMY, question, correct=n != 1)
+        assert edit.method == "editMessageText"
+        assert ("✅" if n != 1 else "❌") in (edit.text or "")
+        assert "💡" in (edit.text or "") and "正確答案" in (edit.text or "")
+        assert buttons(edit)[0][1].startswith("card:")
+        question = nxt
+    summary = question
+    assert "答對 4/5" in (summary.text or "") and "連續練習 1 天" in (summary.text or "")
+    assert "建議複習" in (summary.text or "")
+    drills = storage.finished_drill_times(h.state.db, AMY.id)
+    assert len(drills) == 1
+    assert len(storage.srs_states(h.state.db, AMY.id)) == 5
+    assert storage.active_drill(h.state.db, AMY.id) is None
+
+
+async def test_double_tap_stale_and_forged_buttons(h: Harness) -> None:
+    await staff(h, AMY, BEN)
+    [q1] = await h.say(AMY, "/drill")
+    item = item_of(h, q1)
+    data = f"dr:a:{item.id}:{position_of(h, item, True)}"
+    # Ben forges Amy's button: nothing recorded, a short "expired".
+    [ben_msg] = await h.say(BEN, "/help")
+    ack = await h.press(BEN, ben_msg, data)
+    assert "expired" in ack.params.get("text", "")
+    assert storage.get_item(h.state.db, item.id).answered_at is None  # type: ignore[union-attr]
+    # Amy answers; a double tap does not count twice.
+    await h.press(AMY, q1, data)
+    _edit, q2 = await h.server.wait_for_reply(AMY.id, 2)
+    again = await h.press(AMY, q1, data)
+    assert "已經作答過" in again.params.get("text", "")
+    answered = [i for i in storage.drill_items(h.state.db, item.drill_id) if i.answered_at]
+    assert len(answered) == 1
+    # /stop ends it; an unanswered button from it is now stale, and tomorrow too.
+    [stopped] = await h.say(AMY, "/stop")
+    assert "練習已結束" in (stopped.text or "") and "1/1" in (stopped.text or "")
+    item2 = item_of(h, q2)
+    h.clock.advance(days=1)
+    ended = await h.press(AMY, q2, f"dr:a:{item2.id}:0")
+    assert "結束" in ended.params.get("text", "")
+    old = await h.press(AMY, q1, data)
+    assert "已經作答過" in old.params.get("text", "")
+    for forged in ("dr:a:999999:0", "dr:a:abc:1", f"dr:a:{item2.id}:9", "dr:p:T9.9", "dr:x"):
+        ack = await h.press(AMY, q1, forged)
+        assert ack.params.get("text")
+
+
+async def test_drill_survives_a_restart(tmp_path: Path) -> None:
+    clock = Clock()
+    async with FakeBotApi() as server:
+        settings = make_settings(server, tmp_path)
+        async with running_app(server, settings, clock) as h:
+            await staff(h, AMY)
+            [q1] = await h.say(AMY, "/drill")
+            _edit, q2 = await answer(h, AMY, q1, correct=True)
+        # A new Application on the same database: the old button goes on.
+        async with running_app(server, settings, clock) as h2:
+            h2.server._reply_cursor.clear()  # count from here on
+            before = len(server.sent_to(AMY.id))
+            item = item_of(h2, q2)
+            await h2.press(AMY, q2, f"dr:a:{item.id}:{position_of(h2, item, False)}")
+            await server.wait_for(lambda s: len(s.sent_to(AMY.id)) >= before + 2)
+            edit, q3 = server.sent_to(AMY.id)[before:before + 2]
+            assert "❌" in (edit.text or "") and "第 3/5 題" in (q3.text or "")
+            done = [i for i in storage.drill_items(h2.state.db, item.drill_id) if i.answered_at]
+            assert len(done) == 2
+
+
+async def test_practise_this_from_an_answer_card(h: Harness) -> None:
+    await staff(h, AMY)
+    title = h.state.kb.cards["t33-pos-freeze"].title.zh
+    [card] = await h.say(AMY, title)
+    practise = [d for _, d in buttons(card) if d.startswith("dr:p:")]
+    assert practise == ["dr:p:T3.3"]
+    await h.press(AMY, card, "dr:p:T3.3")
+    [q] = await h.server.wait_for_reply(AMY.id)
+    assert "第 1/3 題 · T3.3" in (q.text or "")
+    drill = storage.active_drill(h.state.db, AMY.id)
+    assert drill is not None
+    assert {i.activity for i in storage.drill_items(h.state.db, drill.id)} == {"T3.3"}
+
+
+async def test_me_shows_progress_and_a_chart(h: Harness) -> None:
+    await staff(h, AMY)
+    [q] = await h.say(AMY, "/drill")
+    for _ in range(5):
+        _edit, q = await answer(h, AMY, q, correct=True)
+    text_msg, photo = await h.say(AMY, "/me", replies=2)
+    assert "連續練習：1 天" in (text_msg.text or "")
+    assert "本週：完成 1 次練習，作答 5 題，答對率 100%" in (text_msg.text or "")
+    assert "T1 " in (text_msg.text or "") and "最需要加強" in (text_msg.text or "")
+    assert photo.method == "sendPhoto"
+    upload = photo.params["photo"]
+    assert isinstance(upload, UploadedFile) and upload.content.startswith(b"\x89PNG")
+    assert "精熟度" in (photo.params.get("caption") or "")
+
+
+async def test_settings_reschedule_the_daily_job(h: Harness) -> None:
+    await staff(h, AMY)
+    jq = h.app.job_queue
+    assert jq is not None
+    [job] = jq.get_jobs_by_name(reminders.job_name(AMY.id))
+    nxt = job.next_t.astimezone(h.settings.tz)  # type: ignore[union-attr]
+    assert (nxt.hour, nxt.minute) == (9, 30) and nxt.isoweekday() <= 5
+    [view] = await h.say(AMY, "/settings 18:05")
+    assert "18:05" in (view.text or "")
+    [job] = jq.get_jobs_by_name(reminders.job_name(AMY.id))
+    nxt = job.next_t.astimezone(h.settings.tz)  # type: ignore[union-attr]
+    assert (nxt.hour, nxt.minute) == (18, 5)
+    await h.press(AMY, view, "set:d:we")
+    await h.server.wait_for_reply(AMY.id)
+    [job] = jq.get_jobs_by_name(reminders.job_name(AMY.id))
+    assert job.next_t.astimezone(h.settings.tz).isoweekday() in (6, 7)  # type: ignore[union-attr]
+    await h.press(AMY, view, "set:off")
+    await h.server.wait_for_reply(AMY.id)
+    import asyncio
+
+    await asyncio.sleep(0.1)
+    assert not [j for j in jq.get_jobs_by_name(reminders.job_name(AMY.id)) if not j.removed]
+    assert storage.get_reminder(h.state.db, AMY.id).enabled is False
+    [bad] = await h.say(AMY, "/settings 25:99")
+    assert "24 小時制" in (bad.text or "")
+
+
+async def run_reminder(h: Harness, user_id: int) -> None:
+    """Call the job callback as JobQueue would, with a context built for that job."""
+    jq = h.app.job_queue
+    assert jq is not None
+    job = jq.run_once(reminders.send_reminder, 3600, data=user_id, name="test")
+    context = ShopContext.from_job(job, h.app)
+    await reminders.send_reminder(context)
+    if not job.removed:
+        job.schedule_removal()
+
+
+async def test_reminder_offers_the_drill_once_a_day(h: Harness) -> None:
+    await staff(h, AMY)
+    await run_reminder(h, AMY.id)
+    [msg] = await h.server.wait_for_reply(AMY.id)
+    assert "今天的 5 題" in (msg.text or "") and buttons(msg) == [("▶️ 開始今日練習", "dr:s")]
+    await run_reminder(h, AMY.id)  # same day: not again
+    h.clock.advance(days=1)
+    await run_reminder(h, AMY.id)
+    await h.server.wait_for_reply(AMY.id)
+    assert len([c for c in h.server.sent_to(AMY.id) if "今天的" in (c.text or "")]) == 2
+    await h.press(AMY, msg, "dr:s")
+    [q] = await h.server.wait_for_reply(AMY.id)
+    assert "第 1/5 題" in (q.text or "")
+
+
+async def test_a_user_who_blocked_the_bot_is_marked_inactive(h: Harness) -> None:
+    await staff(h, AMY)
+    h.server.fail_next("sendMessage", error_code=403)
+    await run_reminder(h, AMY.id)
+    user = storage.get_user(h.state.db, AMY.id)
+    assert user is not None and user.active is False
+    import asyncio
+
+    await asyncio.sleep(0.1)
+    jq = h.app.job_queue
+    assert jq is not None
+    assert not [j for j in jq.get_jobs_by_name(reminders.job_name(AMY.id)) if not j.removed]
+    assert storage.reminder_users(h.state.db) == [r for r in storage.reminder_users(h.state.db)
+                                                 if r.user_id != AMY.id]
+    # Writing again makes them active; reminders resume.
+    await h.say(AMY, "/help")
+    assert storage.get_user(h.state.db, AMY.id).active is True  # type: ignore[union-attr]
+    assert jq.get_jobs_by_name(reminders.job_name(AMY.id))
+
+
+@pytest.mark.parametrize(("utc_now", "expect_sent"), [
+    (datetime(2026, 11, 30, 3, 0, tzinfo=UTC), True),    # Monday 11:00 in Taipei: missed
+    (datetime(2026, 11, 30, 0, 30, tzinfo=UTC), False),  # Monday 08:30: not yet due
+    (datetime(2026, 11, 29, 3, 0, tzinfo=UTC), False),   # Sunday: no reminder that day
+])
+async def test_missed_reminder_is_sent_once_after_downtime(
+    tmp_path: Path, utc_now: datetime, expect_sent: bool
+) -> None:
+    clock = Clock()
+    async with FakeBotApi() as server:
+        settings = make_settings(server, tmp_path)
+        async with running_app(server, settings, clock) as h:
+            await staff(h, AMY)
+        clock.now = utc_now
+        async with running_app(server, settings, clock) as h2:
+            import asyncio
+
+            await asyncio.sleep(0.5)
+            sent = [c for c in server.sent_to(AMY.id) if "今天的" in (c.text or "")]
+            assert len(sent) == (1 if expect_sent else 0)
+            rem = storage.get_reminder(h2.state.db, AMY.id)
+            assert (rem.last_sent_on is not None) is expect_sent
+        clock.now = utc_now + timedelta(minutes=30)
+        async with running_app(server, settings, clock):
+            await asyncio.sleep(0.5)
+            again = [c for c in server.sent_to(AMY.id) if "今天的" in (c.text or "")]
+            assert len(again) == (1 if expect_sent else 0)
+
+
+def test_job_is_a_plain_function() -> None:
+    assert Job(reminders.send_reminder).callback is reminders.send_reminder
