@@ -96,46 +96,50 @@ class Result:
 class _Replacer:
     """Greedy longest-match replacement of whole phrases (English phrases on word bounds).
 
-    A scan keyed by first character: far faster than one regex alternation of hundreds of
-    phrases, which Python tries branch by branch at every position.
+    One character-class regex finds the positions where some phrase could start; only
+    there are the phrases compared. Far faster than one alternation of hundreds of phrases
+    (which Python tries branch by branch at every position) or a loop over every character.
     """
 
     def __init__(self, mapping: dict[str, str]) -> None:
-        # Keyed by the first two characters so each position tries only a handful of phrases.
         self._by_head: dict[str, list[tuple[str, str]]] = {}
         for src, dst in mapping.items():
             if src:
                 self._by_head.setdefault(src[:2], []).append((src, dst))
         for options in self._by_head.values():
             options.sort(key=lambda x: -len(x[0]))
-        self._heads1 = {h for h in self._by_head if len(h) == 1}
+        # Positions worth a look: a CJK character some phrase starts with, or the start of
+        # an English word. One character-class scan in C finds them.
+        cjk = sorted({src[0] for src in mapping if src and not src[0].isascii()})
+        parts = [f"[{''.join(map(re.escape, cjk))}]"] if cjk else []
+        if any(src and src[0].isascii() for src in mapping):
+            parts.append(r"(?<![a-z0-9])[a-z0-9]")
+        self._heads_re = re.compile("|".join(parts)) if parts else None
 
     def sub(self, text: str) -> str:
+        if self._heads_re is None:
+            return text
         out: list[str] = []
-        i, n = 0, len(text)
-        by_head = self._by_head
-        while i < n:
-            options = by_head.get(text[i : i + 2], [])
-            if text[i] in self._heads1:
-                options = options + by_head[text[i]]
-            ch = text[i]
-            if options:
-                latin = ch.isascii() and ch.isalnum()
-                if not (latin and i > 0 and text[i - 1].isascii() and text[i - 1].isalnum()):
-                    for src, dst in options:
-                        end = i + len(src)
-                        if text.startswith(src, i) and not (
-                            latin and end < n and text[end].isascii() and text[end].isalnum()
-                        ):
-                            out.append(f" {dst} ")
-                            i = end
-                            break
-                    else:
-                        out.append(ch)
-                        i += 1
-                    continue
-            out.append(ch)
-            i += 1
+        done = 0  # text[:done] is already in `out`
+        n = len(text)
+        for m in self._heads_re.finditer(text):
+            i = m.start()
+            if i < done:
+                continue
+            latin = text[i].isascii() and text[i].isalnum()
+            if latin and i > 0 and text[i - 1].isascii() and text[i - 1].isalnum():
+                continue
+            options = [*self._by_head.get(text[i : i + 2], ()), *self._by_head.get(text[i], ())]
+            for src, dst in options:
+                end = i + len(src)
+                if text.startswith(src, i) and not (
+                    latin and end < n and text[end].isascii() and text[end].isalnum()
+                ):
+                    out.append(text[done:i])
+                    out.append(f" {dst} ")
+                    done = end
+                    break
+        out.append(text[done:])
         return "".join(out)
 
 
@@ -163,10 +167,31 @@ class Normalizer:
         """Folded, Traditional, synonyms replaced by their canonical word."""
         return " ".join(self._synonyms.sub(self._base(text)).split())
 
+    def normalize_many(self, texts: list[str]) -> list[str]:
+        """`normalize` for many texts with one OpenCC call (its per-call cost dominates)."""
+        flat = [t.replace("\n", " ") for t in texts]
+        converted = to_traditional("\n".join(flat)).split("\n")
+        if len(converted) != len(flat):  # never seen; fall back rather than misalign
+            return [self.normalize(t) for t in texts]
+        # One replacement pass over all texts: phrases never span the line breaks.
+        replaced = self._synonyms.sub("\n".join(fold(c) for c in converted)).split("\n")
+        return [" ".join(r.split()) for r in replaced]
+
     def terms(self, normalized: str) -> list[str]:
         """Chinese character bigrams (a lone character stays a unigram) and English words."""
-        text = " ".join(tok if tok in self._canonical else self._stops.sub(tok)
-                        for tok in normalized.split())
+        parts: list[str] = []
+        run: list[str] = []
+        for tok in normalized.split():
+            if tok in self._canonical:
+                if run:
+                    parts.append(self._stops.sub(" ".join(run)))
+                    run = []
+                parts.append(tok)
+            else:
+                run.append(tok)
+        if run:
+            parts.append(self._stops.sub(" ".join(run)))
+        text = " ".join(parts)
         out: list[str] = []
         for run in _RUN_RE.findall(text):
             if run[0].isascii():
@@ -254,6 +279,14 @@ class Matcher:
             t: (np.array(ids, dtype=np.int32), np.array(ws, dtype=np.float64))
             for t, (ids, ws) in postings.items()
         }
+        name_ids: dict[str, list[int]] = {}
+        for i, d in enumerate(docs):
+            for term in d.name_terms:
+                name_ids.setdefault(term, []).append(i)
+        self._name_ids = {t: np.array(v, dtype=np.int32) for t, v in name_ids.items()}
+        # All titles/aliases in one list, doc by doc, for one rapidfuzz call per question.
+        self._flat_names: list[str] = [nm for d in docs for nm in d.flat_names]
+        self._name_start = np.cumsum([0] + [len(d.flat_names) for d in docs]).astype(np.int64)
         self._smalltalk = {
             fold(to_traditional(p)).replace(" ", ""): kind
             for kind, phrases in kb.smalltalk.items() for p in phrases
@@ -265,9 +298,11 @@ class Matcher:
         self, docs: list[_Doc], activity: str, card: str | None, names: list[str], body: list[str]
     ) -> Counter[str]:
         w = self.weights
-        names_n = tuple(self.norm.normalize(s) for s in names if s)
+        names = [s for s in names if s]
+        normalized = self.norm.normalize_many([*names, *(s for s in body if s)])
+        names_n = tuple(normalized[: len(names)])
         name_terms = [t for s in names_n for t in self.norm.terms(s)]
-        body_terms = [t for s in body if s for t in self.norm.terms(self.norm.normalize(s))]
+        body_terms = [t for s in normalized[len(names):] for t in self.norm.terms(s)]
         docs.append(_Doc(activity, card, names_n, tuple(n.replace(" ", "") for n in names_n),
                          frozenset(name_terms),
                          frozenset(name_terms) | frozenset(body_terms)))
@@ -286,48 +321,79 @@ class Matcher:
                                   processor=None, score_cutoff=80)
         return best[0] if best else term
 
-    def features(self, text: str) -> list[tuple[int, Features]]:
-        """Candidate entries for a question with the raw signals the score is made of."""
+    def _signals(self, text: str) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+        """Candidate entry indexes and their raw signals, as arrays (one pass, no loops)."""
         w = self.weights
         normalized = self.norm.normalize(text[:1000])
         q_terms = list(dict.fromkeys(self._correct(t) for t in self.norm.terms(normalized)))
         if not q_terms:
-            return []
-        scores = np.zeros(len(self.docs), dtype=np.float64)
+            return None
+        n = len(self.docs)
+        bm25 = np.zeros(n, dtype=np.float64)
+        in_names = np.zeros(n, dtype=np.float64)
+        in_all = np.zeros(n, dtype=np.float64)
+        total = 0.0
         for term in q_terms:
+            idf = self.idf.get(term, self.unknown_idf * w.unknown)
+            total += idf
             post = self._postings.get(term)
             if post is not None:
-                scores[post[0]] += post[1]
-        n_cand = min(w.candidates, int(np.count_nonzero(scores)))
+                bm25[post[0]] += post[1]
+                in_all[post[0]] += idf
+                names = self._name_ids.get(term)
+                if names is not None:
+                    in_names[names] += idf
+        n_cand = min(w.candidates, int(np.count_nonzero(bm25)))
         if n_cand == 0:
-            return []
-        cand = np.argpartition(-scores, n_cand - 1)[:n_cand]
-        q_idf = {t: self.idf.get(t, self.unknown_idf * w.unknown) for t in q_terms}
-        total = sum(q_idf.values())
+            return None
+        cand = np.argpartition(-bm25, n_cand - 1)[:n_cand]
+        # Closest title/alias per candidate: one rapidfuzz call over all their names.
+        starts, ends = self._name_start[cand], self._name_start[cand + 1]
+        names_list = [self._flat_names[k] for a, b in zip(starts, ends, strict=True)
+                      for k in range(a, b)]
         q_flat = normalized.replace(" ", "")
-        out = []
-        for i in cand:
-            doc = self.docs[int(i)]
-            in_names = sum(v for t, v in q_idf.items() if t in doc.name_terms)
-            in_all = sum(v for t, v in q_idf.items() if t in doc.all_terms)
-            alias = process.extractOne(q_flat, doc.flat_names, scorer=fuzz.ratio,
-                                       processor=None)
-            out.append((int(i), Features(
-                cov_names=in_names / total, cov_body=(in_all - in_names) / total,
-                alias=alias[1] / 100 if alias else 0.0, bm25=float(scores[i]),
-                evidence=in_all,
-            )))
-        return out
+        ratios = process.cdist([q_flat], names_list, scorer=fuzz.ratio, processor=None,
+                               dtype=np.float64)[0] if names_list else np.zeros(0)
+        lengths = (ends - starts).astype(np.int64)
+        offsets = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+        alias = np.zeros(len(cand), dtype=np.float64)
+        has = lengths > 0
+        if has.any():
+            alias[has] = np.maximum.reduceat(ratios, offsets[has]) / 100
+        return cand, {
+            "cov_names": in_names[cand] / total,
+            "cov_body": (in_all[cand] - in_names[cand]) / total,
+            "alias": alias,
+            "bm25": bm25[cand],
+            "evidence": in_all[cand],
+        }
+
+    def _scores(self, sig: dict[str, np.ndarray]) -> np.ndarray:
+        """Scores 0-100 for arrays of signals (the formula of `score`)."""
+        w = self.weights
+        raw = (w.w_cov_names * sig["cov_names"] + w.w_cov_body * sig["cov_body"]
+               + w.w_alias * sig["alias"] + w.w_bm25 * np.minimum(1.0, sig["bm25"] / w.bm25_scale))
+        # Little absolute evidence (one common word) cannot make a confident match, unless
+        # everything the question says is in the entry's title and aliases.
+        damp = np.where(sig["cov_names"] >= 0.999, 1.0,
+                        np.minimum(1.0, sig["evidence"] / w.evidence_full))
+        return np.minimum(100.0, 100 * raw * (w.damp_floor + (1 - w.damp_floor) * damp))
+
+    def features(self, text: str) -> list[tuple[int, Features]]:
+        """Candidate entries for a question with the raw signals the score is made of."""
+        found = self._signals(text)
+        if found is None:
+            return []
+        cand, sig = found
+        return [(int(i), Features(*(float(sig[k][j]) for k in
+                                    ("cov_names", "cov_body", "alias", "bm25", "evidence"))))
+                for j, i in enumerate(cand)]
 
     def score(self, f: Features) -> float:
         """One candidate's score, 0-100."""
-        w = self.weights
-        raw = (w.w_cov_names * f.cov_names + w.w_cov_body * f.cov_body + w.w_alias * f.alias
-               + w.w_bm25 * min(1.0, f.bm25 / w.bm25_scale))
-        # Little absolute evidence (one common word) cannot make a confident match, unless
-        # everything the question says is in the entry's title and aliases.
-        damp = 1.0 if f.cov_names >= 0.999 else min(1.0, f.evidence / w.evidence_full)
-        return min(100.0, 100 * raw * (w.damp_floor + (1 - w.damp_floor) * damp))
+        sig = {k: np.array([getattr(f, k)]) for k in
+               ("cov_names", "cov_body", "alias", "bm25", "evidence")}
+        return float(self._scores(sig)[0])
 
     def small_talk(self, text: str) -> str | None:
         """The kind of small talk when the whole message is made of small-talk phrases."""
@@ -356,7 +422,12 @@ class Matcher:
         kind = self.small_talk(text)
         if kind is not None:
             return Result("none", smalltalk=kind)
-        scored = [(self.score(f), self.docs[i]) for i, f in self.features(text)]
+        found = self._signals(text)
+        if found is None:
+            return Result("none")
+        cand, sig = found
+        scored = [(float(sc), self.docs[int(i)])
+                  for i, sc in zip(cand, self._scores(sig), strict=True)]
         # An activity several of whose entries fit the question is a safer bet than one with
         # a single lucky entry: each entry ranks by its own score plus a share of the
         # runner-up's score within the same activity.
