@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import platform
 import random
-import statistics
 import sys
 import time
 from collections import Counter
@@ -41,8 +40,9 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[k]
 
 
-def time_queries(search: Callable[[str, int], object], queries: list[str], rounds: int = 5
-                 ) -> tuple[float, float]:
+def time_queries(
+    search: Callable[[str, int], object], queries: list[str], rounds: int = 5
+) -> tuple[float, float]:
     for q in queries[:50]:
         search(q, 5)  # warm caches
     times = []
@@ -78,8 +78,9 @@ class WRatioBaseline:
                 self.choices[(c.activity, c.id, lang)] = getattr(c.title, lang)
 
     def search(self, text: str, k: int = 5) -> Result:
-        found = process.extract(text, self.choices, scorer=fuzz.WRatio, processor=None,
-                                limit=k * 2, score_cutoff=0)
+        found = process.extract(
+            text, self.choices, scorer=fuzz.WRatio, processor=None, limit=k * 2, score_cutoff=0
+        )
         hits = [Hit(key[0], key[1], score) for _choice, score, key in found][:k]
         tier = "none" if not hits or hits[0].score < 60 else "answer"
         return Result(tier, hits)  # type: ignore[arg-type]
@@ -91,12 +92,14 @@ class BigramBM25Baseline:
     def __init__(self, kb: Knowledge, k1: float = 1.2, b: float = 0.75) -> None:
         self.docs: list[tuple[str, str | None, Counter[str]]] = []
         for c in kb.cards.values():
-            text = " ".join([c.title.zh, c.title.en, *c.aliases.all(),
-                             *(s.zh + " " + s.en for s in c.steps)])
+            text = " ".join(
+                [c.title.zh, c.title.en, *c.aliases.all(), *(s.zh + " " + s.en for s in c.steps)]
+            )
             self.docs.append((c.activity, c.id, Counter(self.grams(text))))
         for a in kb.activities.values():
-            text = " ".join([a.title.zh, a.title.en,
-                             *(i.text.zh + " " + i.text.en for i in a.indicators)])
+            text = " ".join(
+                [a.title.zh, a.title.en, *(i.text.zh + " " + i.text.en for i in a.indicators)]
+            )
             self.docs.append((a.id, None, Counter(self.grams(text))))
         n = len(self.docs)
         df: Counter[str] = Counter()
@@ -115,9 +118,14 @@ class BigramBM25Baseline:
         scored = []
         for act, card, tf in self.docs:
             dl = sum(tf.values())
-            s = sum(self.idf[t] * tf[t] * (self.k1 + 1)
-                    / (tf[t] + self.k1 * (1 - self.b + self.b * dl / self.avg))
-                    for t in q if t in tf)
+            s = sum(
+                self.idf[t]
+                * tf[t]
+                * (self.k1 + 1)
+                / (tf[t] + self.k1 * (1 - self.b + self.b * dl / self.avg))
+                for t in q
+                if t in tf
+            )
             scored.append((s, act, card))
         scored.sort(key=lambda x: -x[0])
         hits = [Hit(a, c, s) for s, a, c in scored[:k] if s > 0]
@@ -133,22 +141,27 @@ def synthetic(kb: Knowledge, n: int, seed: int = 7) -> Knowledge:
     for i in range(n):
         base = rng.choice(cards)
         mix = rng.sample(cards, 3)
-        aliases = base.aliases.model_copy(update={
-            "zh": [rng.choice(c.aliases.zh) + rng.choice("甲乙丙丁戊") for c in mix] * 2,
-            "en": [rng.choice(c.aliases.en) + f" v{i}" for c in mix] * 2,
-        })
+        aliases = base.aliases.model_copy(
+            update={
+                "zh": [rng.choice(c.aliases.zh) + rng.choice("甲乙丙丁戊") for c in mix] * 2,
+                "en": [rng.choice(c.aliases.en) + f" v{i}" for c in mix] * 2,
+            }
+        )
         steps = [rng.choice(rng.choice(cards).steps) for _ in range(rng.randint(3, 8))]
         title = Text(zh=base.title.zh + f"（{i}）", en=f"{base.title.en} ({i})")
         cid = f"syn-{i:05d}"
-        extra[cid] = base.model_copy(update={"id": cid, "title": title, "aliases": aliases,
-                                             "steps": steps, "related": []})
+        extra[cid] = base.model_copy(
+            update={"id": cid, "title": title, "aliases": aliases, "steps": steps, "related": []}
+        )
     return replace(kb, cards=extra)
 
 
 def accuracy_line(name: str, search: Callable[[str, int], Result], rows: list[Row]) -> str:
     rep = evaluate(search, rows)
-    return (f"  {name:<8} top-1 {rep.top1_pct:5.1f}%  top-3 {rep.top3_pct:5.1f}%  "
-            f"off-topic->none {rep.off_none_pct:5.1f}%  on-topic->none {rep.on_none_pct:4.1f}%")
+    return (
+        f"  {name:<8} top-1 {rep.top1_pct:5.1f}%  top-3 {rep.top3_pct:5.1f}%  "
+        f"off-topic->none {rep.off_none_pct:5.1f}%  on-topic->none {rep.on_none_pct:4.1f}%"
+    )
 
 
 def main() -> None:
@@ -156,8 +169,10 @@ def main() -> None:
     rows = read_jsonl(DATASET)
     queries = [r.q for r in rows]
     print(f"python {platform.python_version()} on {platform.machine()}, one process, one core")
-    print(f"shipped knowledge: {len(kb.cards)} cards, {len(kb.activities)} activities; "
-          f"{len(queries)} queries ({DATASET.relative_to(ROOT)})")
+    print(
+        f"shipped knowledge: {len(kb.cards)} cards, {len(kb.activities)} activities; "
+        f"{len(queries)} queries ({DATASET.relative_to(ROOT)})"
+    )
 
     matcher, build_ms = time_build(kb)
     p50, p99 = time_queries(matcher.search, queries)
@@ -166,8 +181,10 @@ def main() -> None:
     big = synthetic(kb, 10_000 - len(kb.cards))
     big_matcher, big_build = time_build(big, rounds=1)
     bp50, bp99 = time_queries(big_matcher.search, queries, rounds=2)
-    print(f"matcher  {len(big.cards)} cards: build {big_build:7.1f} ms   "
-          f"query p50 {bp50:.3f} ms  p99 {bp99:.3f} ms")
+    print(
+        f"matcher  {len(big.cards)} cards: build {big_build:7.1f} ms   "
+        f"query p50 {bp50:.3f} ms  p99 {bp99:.3f} ms"
+    )
 
     wr = WRatioBaseline(kb)
     bm = BigramBM25Baseline(kb)

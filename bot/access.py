@@ -12,8 +12,17 @@ from bot import storage
 from bot.settings import Settings
 from bot.storage import User
 
-Admission = Literal["member", "joined", "already_member", "admin", "open", "stranger",
-                    "unknown", "expired", "used_up"]
+Admission = Literal[
+    "member",
+    "joined",
+    "already_member",
+    "admin",
+    "open",
+    "stranger",
+    "unknown",
+    "expired",
+    "used_up",
+]
 
 
 @dataclass(frozen=True)
@@ -33,17 +42,27 @@ def admit(
     user = storage.get_user(db, who.id)
     is_admin = who.id in settings.admin_user_ids
     if payload:
-        outcome, inv = storage.redeem_invite(db, payload, now) if not _same_team(
-            db, user, payload) else ("already", None)
+        outcome, inv = (
+            storage.redeem_invite(db, payload, now)
+            if not _same_team(db, user, payload)
+            else ("already", None)
+        )
         if outcome == "already":
             return user, "already_member"
         if outcome != "ok" or inv is None:
             return user, outcome  # type: ignore[return-value]
         role = "admin" if is_admin else inv.role
         if user is None:
-            user = storage.create_user(db, who.id, first_name=who.first_name,
-                                       username=who.username, language=who.language,
-                                       role=role, team_id=inv.team_id, now=now)
+            user = storage.create_user(
+                db,
+                who.id,
+                first_name=who.first_name,
+                username=who.username,
+                language=who.language,
+                role=role,
+                team_id=inv.team_id,
+                now=now,
+            )
         else:
             storage.set_role(db, who.id, role, inv.team_id)
             user = storage.get_user(db, who.id)
@@ -54,14 +73,28 @@ def admit(
             user = storage.get_user(db, who.id)
         return user, "member"
     if is_admin:
-        return storage.create_user(db, who.id, first_name=who.first_name, username=who.username,
-                                   language=who.language, role="admin", team_id=None,
-                                   now=now), "admin"
+        return storage.create_user(
+            db,
+            who.id,
+            first_name=who.first_name,
+            username=who.username,
+            language=who.language,
+            role="admin",
+            team_id=None,
+            now=now,
+        ), "admin"
     if settings.access_mode == "open":
         team = storage.default_team(db, "ShopCoach", now)
-        return storage.create_user(db, who.id, first_name=who.first_name, username=who.username,
-                                   language=who.language, role="staff", team_id=team.id,
-                                   now=now), "open"
+        return storage.create_user(
+            db,
+            who.id,
+            first_name=who.first_name,
+            username=who.username,
+            language=who.language,
+            role="staff",
+            team_id=team.id,
+            now=now,
+        ), "open"
     return None, "stranger"
 
 

@@ -38,9 +38,11 @@ log = logging.getLogger("shopcoach")
 MENU = ("drill", "me", "browse", "settings", "help", "lang", "privacy", "forgetme", "start")
 
 
-
 def build_application(
-    settings: Settings, *, clock: Callable[[], datetime] | None = None, mode: str = "polling",
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    mode: str = "polling",
 ) -> Application:  # type: ignore[type-arg]
     """The whole bot, ready for run_polling/run_webhook or initialize/start in tests."""
     context_types = ContextTypes(context=ShopContext, bot_data=BotState)
@@ -58,8 +60,13 @@ def build_application(
                 [BotCommand(c, t(f"cmd.{c}", lang)) for c in MENU], language_code=code
             )
         missed = reminders.rebuild(app)
-        log.info("ShopCoach started as @%s, mode %s, database %s (%d missed reminders sent)",
-                 app.bot.username, mode, settings.database_path, missed)
+        log.info(
+            "ShopCoach started as @%s, mode %s, database %s (%d missed reminders sent)",
+            app.bot.username,
+            mode,
+            settings.database_path,
+            missed,
+        )
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
         state: BotState = app.bot_data
@@ -88,35 +95,55 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     """Every handler, in one place. Order matters within group 0: first match wins."""
     only_new = filters.UpdateType.MESSAGE  # edited messages are ignored quietly
     commands: list[tuple[str, Callable]] = [  # type: ignore[type-arg]
-        ("start", start.start), ("help", start.help_command), ("lang", start.lang_command),
-        ("privacy", start.privacy), ("forgetme", start.forgetme),
-        ("browse", browse.browse), ("ask", ask.ask_command),
-        ("newteam", admin.newteam), ("invite", admin.invite), ("teams", admin.teams),
+        ("start", start.start),
+        ("help", start.help_command),
+        ("lang", start.lang_command),
+        ("privacy", start.privacy),
+        ("forgetme", start.forgetme),
+        ("browse", browse.browse),
+        ("ask", ask.ask_command),
+        ("newteam", admin.newteam),
+        ("invite", admin.invite),
+        ("teams", admin.teams),
         ("reload", admin.reload_knowledge),
-        ("drill", drill.drill_command), ("stop", drill.stop_command),
-        ("me", progress.me), ("settings", progress.settings_command),
+        ("drill", drill.drill_command),
+        ("stop", drill.stop_command),
+        ("me", progress.me),
+        ("settings", progress.settings_command),
     ]
     for name, callback in commands:
         app.add_handler(CommandHandler(name, callback, filters=only_new))
     callbacks = [
-        ("^consent:", start.consent), ("^forget:", start.forget_button),
-        ("^lang:", start.lang_button), ("^card:", ask.card_button),
-        ("^fb:", ask.feedback_button), ("^br:", browse.browse_button),
-        ("^dr:", drill.drill_button), ("^set:", progress.settings_button),
+        ("^consent:", start.consent),
+        ("^forget:", start.forget_button),
+        ("^lang:", start.lang_button),
+        ("^card:", ask.card_button),
+        ("^fb:", ask.feedback_button),
+        ("^br:", browse.browse_button),
+        ("^dr:", drill.drill_button),
+        ("^set:", progress.settings_button),
     ]
     for pattern, callback in callbacks:
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     # Anything else pressed is stale or forged: answer it so the button stops spinning.
     app.add_handler(CallbackQueryHandler(errors.stale_button))
     private = filters.ChatType.PRIVATE
-    app.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND & private,
-                                   ask.private_text))
-    app.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS,
-                                   ask.group_text))
+    app.add_handler(
+        MessageHandler(only_new & filters.TEXT & ~filters.COMMAND & private, ask.private_text)
+    )
+    app.add_handler(
+        MessageHandler(
+            only_new & filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS, ask.group_text
+        )
+    )
     app.add_handler(MessageHandler(only_new & filters.COMMAND & private, errors.unknown_command))
-    # Stickers, photos, voice, files in a private chat: say only text is read. In groups, stay quiet.
-    app.add_handler(MessageHandler(only_new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL,
-                                   errors.not_text))
+    # Stickers, photos, voice, files in a private chat: say only text is read.
+    # In groups, stay quiet.
+    app.add_handler(
+        MessageHandler(
+            only_new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, errors.not_text
+        )
+    )
     app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
 
 
@@ -124,8 +151,14 @@ def webhook_options(webhook_url: str, listen: str, port: int, secret: str) -> di
     """PTB webhook server options: Telegram must send the secret; other requests get 403."""
     # Serve on the same path as the public URL, so a reverse proxy can pass it through as is.
     path = urlparse(webhook_url).path.strip("/")
-    return {"listen": listen, "port": port, "url_path": path, "secret_token": secret,
-            "webhook_url": webhook_url, "allowed_updates": Update.ALL_TYPES}
+    return {
+        "listen": listen,
+        "port": port,
+        "url_path": path,
+        "secret_token": secret,
+        "webhook_url": webhook_url,
+        "allowed_updates": Update.ALL_TYPES,
+    }
 
 
 async def _check_token(settings: Settings) -> None:
@@ -135,7 +168,11 @@ async def _check_token(settings: Settings) -> None:
 
 
 def run_bot(
-    settings: Settings, *, webhook_url: str | None, listen: str, port: int,
+    settings: Settings,
+    *,
+    webhook_url: str | None,
+    listen: str,
+    port: int,
     secret_token: str | None,
 ) -> int:
     """Run until SIGINT/SIGTERM; return the process exit status."""
@@ -159,8 +196,9 @@ def run_bot(
     app = build_application(settings, mode="webhook" if webhook_url else "polling")
     try:
         if webhook_url:
-            app.run_webhook(**webhook_options(webhook_url, listen, port, secret),
-                            bootstrap_retries=-1)
+            app.run_webhook(
+                **webhook_options(webhook_url, listen, port, secret), bootstrap_retries=-1
+            )
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
     except InvalidToken:

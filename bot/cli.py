@@ -49,8 +49,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     from bot.app import run_bot
 
-    return run_bot(settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port,
-                   secret_token=args.secret_token)
+    return run_bot(
+        settings,
+        webhook_url=args.webhook_url,
+        listen=args.listen,
+        port=args.port,
+        secret_token=args.secret_token,
+    )
 
 
 def _load_matcher(settings: Settings):  # type: ignore[no-untyped-def]
@@ -74,8 +79,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for n, hit in enumerate(result.hits, 1):
         act = kb.activities[hit.activity]
         title = kb.cards[hit.card].title.get(lang) if hit.card else act.title.get(lang)
-        print(f"{n}. {title}  [{hit.activity} {act.title.get(lang)}]  "
-              f"card={hit.card or '-'}  score={hit.score:.1f}")
+        print(
+            f"{n}. {title}  [{hit.activity} {act.title.get(lang)}]  "
+            f"card={hit.card or '-'}  score={hit.score:.1f}"
+        )
     return EXIT_OK
 
 
@@ -92,8 +99,13 @@ def cmd_match(args: argparse.Namespace) -> int:
             if not isinstance(q, str):
                 raise TypeError
         except (ValueError, KeyError, TypeError):
-            print(json.dumps({"error": "expected a JSON object like {\"q\": \"...\"}",
-                              "line": line[:200]}, ensure_ascii=False), flush=True)
+            print(
+                json.dumps(
+                    {"error": 'expected a JSON object like {"q": "..."}', "line": line[:200]},
+                    ensure_ascii=False,
+                ),
+                flush=True,
+            )
             continue
         result = matcher.search(q, k=args.k)
         print(json.dumps({"q": q, **result.as_dict()}, ensure_ascii=False), flush=True)
@@ -146,8 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        level=logging.WARNING)
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.WARNING
+    )
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

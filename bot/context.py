@@ -28,8 +28,12 @@ class BotState:
 class ShopContext(CallbackContext[ExtBot[None], dict, dict, BotState]):  # type: ignore[type-arg]
     """CallbackContext with typed properties instead of untyped bot_data lookups."""
 
-    def __init__(self, application: Application, chat_id: int | None = None,  # type: ignore[type-arg]
-                 user_id: int | None = None) -> None:
+    def __init__(
+        self,
+        application: Application,
+        chat_id: int | None = None,  # type: ignore[type-arg]
+        user_id: int | None = None,
+    ) -> None:
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
 
     @property

@@ -16,13 +16,21 @@ from knowledge.models import Knowledge, Question
 
 
 def load_states(db: Database, user_id: int) -> dict[str, srs.SrsState]:
-    return {qid: srs.SrsState(qid, card, storage.parse_iso(due))
-            for qid, card, due in storage.srs_states(db, user_id)}
+    return {
+        qid: srs.SrsState(qid, card, storage.parse_iso(due))
+        for qid, card, due in storage.srs_states(db, user_id)
+    }
 
 
 def new_drill(
-    db: Database, kb: Knowledge, user_id: int, now: datetime, size: int, *,
-    activity: str | None = None, rng: random.Random | None = None,
+    db: Database,
+    kb: Knowledge,
+    user_id: int,
+    now: datetime,
+    size: int,
+    *,
+    activity: str | None = None,
+    rng: random.Random | None = None,
 ) -> Drill | None:
     """Pick questions (spaced repetition) and store a new drill; None if nothing to ask."""
     rng = rng or random.Random()
@@ -43,13 +51,14 @@ def new_drill(
 @dataclass(frozen=True)
 class Answer:
     question: Question
-    chosen: int          # original option index
+    chosen: int  # original option index
     correct: bool
-    recorded: bool       # False: it had been answered before (double tap, old message)
+    recorded: bool  # False: it had been answered before (double tap, old message)
 
 
-def answer_item(db: Database, kb: Knowledge, item: DrillItem, position: int, now: datetime,
-                lang: str) -> Answer | None:
+def answer_item(
+    db: Database, kb: Knowledge, item: DrillItem, position: int, now: datetime, lang: str
+) -> Answer | None:
     """Record the option at `position` (as shown) for an item; None if it is not valid."""
     q = kb.questions.get(item.question_id)
     if q is None or not 0 <= position < len(item.option_order):
@@ -59,15 +68,19 @@ def answer_item(db: Database, kb: Knowledge, item: DrillItem, position: int, now
         return None
     correct = chosen == q.correct_index
     if item.answered_at is not None:
-        return Answer(q, item.chosen if item.chosen is not None else chosen,
-                      bool(item.correct), recorded=False)
-    elapsed = ((now - storage.parse_iso(item.sent_at)).total_seconds()
-               if item.sent_at else None)
+        return Answer(
+            q,
+            item.chosen if item.chosen is not None else chosen,
+            bool(item.correct),
+            recorded=False,
+        )
+    elapsed = (now - storage.parse_iso(item.sent_at)).total_seconds() if item.sent_at else None
     rating = srs.rating_for(correct, elapsed, q, "en" if lang == "en" else "zh")
     states = load_states(db, item.user_id)
     state = srs.review(states.get(q.id), q.id, rating, now)
-    recorded = storage.record_answer(db, item, chosen, correct, int(rating), now,
-                                     state.card_json, state.due)
+    recorded = storage.record_answer(
+        db, item, chosen, correct, int(rating), now, state.card_json, state.due
+    )
     return Answer(q, chosen, correct, recorded)
 
 
@@ -127,8 +140,7 @@ class Progress:
     weekly: list[tuple[str, float | None]]  # the last 4 weeks, oldest first
 
 
-def progress(db: Database, kb: Knowledge, user_id: int, now: datetime, tz: ZoneInfo
-             ) -> Progress:
+def progress(db: Database, kb: Knowledge, user_id: int, now: datetime, tz: ZoneInfo) -> Progress:
     """Everything /me shows; supervisors' views use the same mastery functions."""
     finished = storage.finished_drill_times(db, user_id)
     start = week_start(now, tz)
@@ -143,10 +155,14 @@ def progress(db: Database, kb: Knowledge, user_id: int, now: datetime, tz: ZoneI
     week_rows = storage.answers_between(db, user_id, start, now + timedelta(seconds=1))
     acc_now = sum(c for _, c, _ in week_rows) / len(week_rows) if week_rows else None
     return Progress(
-        streak=streak(finished, now, tz), drills_this_week=len(this_week),
-        answers_this_week=len(week_rows), accuracy_this_week=acc_now,
-        task_mastery=srs.task_mastery(kb, by_act), activity_mastery=by_act,
-        weakest=srs.weakest_activities(by_act), weekly=weekly,
+        streak=streak(finished, now, tz),
+        drills_this_week=len(this_week),
+        answers_this_week=len(week_rows),
+        accuracy_this_week=acc_now,
+        task_mastery=srs.task_mastery(kb, by_act),
+        activity_mastery=by_act,
+        weakest=srs.weakest_activities(by_act),
+        weekly=weekly,
     )
 
 
@@ -184,6 +200,5 @@ def missed_today(rem: Reminder, now: datetime, tz: ZoneInfo) -> bool:
     local = now.astimezone(tz)
     if local.isoweekday() not in rem.days:
         return False
-    due = datetime.combine(local.date(), reminder_time(rem, tz).replace(tzinfo=None),
-                           tzinfo=tz)
+    due = datetime.combine(local.date(), reminder_time(rem, tz).replace(tzinfo=None), tzinfo=tz)
     return local >= due and rem.last_sent_on != local.date().isoformat()

@@ -55,7 +55,9 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return parts
 
 
-def card_buttons(kb: Knowledge, card: Card, lang: str, question_id: int | None) -> list[list[Button]]:
+def card_buttons(
+    kb: Knowledge, card: Card, lang: str, question_id: int | None
+) -> list[list[Button]]:
     kl = _kl(lang)
     rows: list[list[Button]] = []
     for ref in card.related[:3]:
@@ -65,8 +67,12 @@ def card_buttons(kb: Knowledge, card: Card, lang: str, question_id: int | None) 
     if kb.questions_for(card.activity):
         rows.append([(t("btn.practise", lang), f"dr:p:{card.activity}")])
     if question_id is not None:
-        rows.append([(t("btn.up", lang), f"fb:{question_id}:1"),
-                     (t("btn.down", lang), f"fb:{question_id}:-1")])
+        rows.append(
+            [
+                (t("btn.up", lang), f"fb:{question_id}:1"),
+                (t("btn.down", lang), f"fb:{question_id}:-1"),
+            ]
+        )
     return rows
 
 
@@ -106,8 +112,9 @@ def browse_activity(kb: Knowledge, act_id: str, lang: str) -> tuple[str, list[li
     rows = [[(c.title.get(kl), f"card:{c.id}")] for c in cards]
     rows.append([(f"📑 {t('browse.details', lang)}", f"br:i:{act_id}")])
     rows.append([(t("btn.back", lang), f"br:t:{act.task_id}")])
-    text = t("browse.activity", lang, activity=escape(f"{act.id} {act.title.get(kl)}"),
-             n=len(cards))
+    text = t(
+        "browse.activity", lang, activity=escape(f"{act.id} {act.title.get(kl)}"), n=len(cards)
+    )
     return text, rows
 
 
@@ -116,15 +123,21 @@ def browse_details(kb: Knowledge, act_id: str, lang: str) -> tuple[str, list[lis
     kl = _kl(lang)
     act = kb.activities[act_id]
     task = kb.tasks[act.task_id]
-    lines = [f"<b>{escape(act.id)} {escape(act.title.get(kl))}</b>", "",
-             f"<b>{t('browse.indicators', lang)}</b>"]
+    lines = [
+        f"<b>{escape(act.id)} {escape(act.title.get(kl))}</b>",
+        "",
+        f"<b>{t('browse.indicators', lang)}</b>",
+    ]
     lines += [f"• {i.id} {escape(i.text.get(kl))}" for i in act.indicators]
     if act.outputs:
         lines += ["", f"<b>{t('browse.outputs', lang)}</b>"]
         lines += [f"• {o.id} {escape(o.text.get(kl))}" for o in act.outputs]
     lines += ["", f"<b>{t('browse.knowledge', lang)}</b>"]
-    lines += [f"• {k} {escape(kb.knowledge[k].text.get(kl))}" for k in task.knowledge
-              if k in kb.knowledge]
+    lines += [
+        f"• {k} {escape(kb.knowledge[k].text.get(kl))}"
+        for k in task.knowledge
+        if k in kb.knowledge
+    ]
     lines += ["", f"<b>{t('browse.skills', lang)}</b>"]
     lines += [f"• {s} {escape(kb.skills[s].text.get(kl))}" for s in task.skills if s in kb.skills]
     return "\n".join(lines), [[(t("btn.back", lang), f"br:a:{act_id}")]]

@@ -161,8 +161,16 @@ class User:
 def _user(row: dict[str, Any] | None) -> User | None:
     if row is None:
         return None
-    return User(row["id"], row["first_name"], row["username"], row["language"], row["role"],
-                row["team_id"], row["consent_at"], bool(row["active"]))
+    return User(
+        row["id"],
+        row["first_name"],
+        row["username"],
+        row["language"],
+        row["role"],
+        row["team_id"],
+        row["consent_at"],
+        bool(row["active"]),
+    )
 
 
 def get_user(db: Database, user_id: int) -> User | None:
@@ -170,8 +178,15 @@ def get_user(db: Database, user_id: int) -> User | None:
 
 
 def create_user(
-    db: Database, user_id: int, *, first_name: str, username: str | None, language: str,
-    role: Role, team_id: int | None, now: datetime,
+    db: Database,
+    user_id: int,
+    *,
+    first_name: str,
+    username: str | None,
+    language: str,
+    role: Role,
+    team_id: int | None,
+    now: datetime,
 ) -> User:
     """Create (or re-create after /forgetme) a user; an existing one is joined to the team."""
     with db.atomic():
@@ -190,14 +205,17 @@ def create_user(
 def update_profile(db: Database, user_id: int, first_name: str, username: str | None) -> None:
     """Keep the name supervisors see current; a user who writes to us is active."""
     with db.atomic():
-        db.execute("UPDATE users SET first_name = ?, username = ?, active = 1 WHERE id = ?",
-                   [first_name[:64], username, user_id])
+        db.execute(
+            "UPDATE users SET first_name = ?, username = ?, active = 1 WHERE id = ?",
+            [first_name[:64], username, user_id],
+        )
 
 
 def set_consent(db: Database, user_id: int, now: datetime | None) -> None:
     with db.atomic():
-        db.execute("UPDATE users SET consent_at = ? WHERE id = ?",
-                   [iso(now) if now else None, user_id])
+        db.execute(
+            "UPDATE users SET consent_at = ? WHERE id = ?", [iso(now) if now else None, user_id]
+        )
 
 
 def set_language(db: Database, user_id: int, language: str) -> None:
@@ -238,8 +256,9 @@ class Team:
 
 def create_team(db: Database, name: str, now: datetime) -> Team:
     with db.atomic():
-        cur = db.execute("INSERT INTO teams (name, created_at) VALUES (?, ?)",
-                         [name[:64], iso(now)])
+        cur = db.execute(
+            "INSERT INTO teams (name, created_at) VALUES (?, ?)", [name[:64], iso(now)]
+        )
     return Team(int(cur.lastrowid or 0), name[:64])
 
 
@@ -274,8 +293,14 @@ InviteOutcome = Literal["ok", "unknown", "expired", "used_up"]
 
 
 def create_invite(
-    db: Database, team_id: int, role: Role, created_by: int, now: datetime, *,
-    days: int, max_uses: int,
+    db: Database,
+    team_id: int,
+    role: Role,
+    created_by: int,
+    now: datetime,
+    *,
+    days: int,
+    max_uses: int,
 ) -> Invite:
     # 12 URL-safe random bytes → 16 characters, within deep-link payload rules ([A-Za-z0-9_-]).
     code = secrets.token_urlsafe(12)
@@ -293,8 +318,9 @@ def get_invite(db: Database, code: str) -> Invite | None:
     row = _one(db, "SELECT * FROM invites WHERE code = ?", [code])
     if row is None:
         return None
-    return Invite(row["code"], row["team_id"], row["role"], row["expires_at"], row["max_uses"],
-                  row["uses"])
+    return Invite(
+        row["code"], row["team_id"], row["role"], row["expires_at"], row["max_uses"], row["uses"]
+    )
 
 
 def redeem_invite(db: Database, code: str, now: datetime) -> tuple[InviteOutcome, Invite | None]:
@@ -315,8 +341,16 @@ def redeem_invite(db: Database, code: str, now: datetime) -> tuple[InviteOutcome
 
 
 def log_question(
-    db: Database, user_id: int, team_id: int | None, text: str, *, activity: str | None,
-    card: str | None, score: float | None, tier: str, now: datetime,
+    db: Database,
+    user_id: int,
+    team_id: int | None,
+    text: str,
+    *,
+    activity: str | None,
+    card: str | None,
+    score: float | None,
+    tier: str,
+    now: datetime,
 ) -> int:
     with db.atomic():
         cur = db.execute(
@@ -330,8 +364,10 @@ def log_question(
 def set_feedback(db: Database, question_id: int, user_id: int, value: int) -> bool:
     """Store 👍 (1) or 👎 (-1) once per answer; a second tap changes it. Only the asker may."""
     with db.atomic():
-        cur = db.execute("UPDATE questions SET feedback = ? WHERE id = ? AND user_id = ?",
-                         [1 if value > 0 else -1, question_id, user_id])
+        cur = db.execute(
+            "UPDATE questions SET feedback = ? WHERE id = ? AND user_id = ?",
+            [1 if value > 0 else -1, question_id, user_id],
+        )
     return cur.rowcount > 0
 
 
@@ -339,14 +375,18 @@ def get_question(db: Database, question_id: int) -> dict[str, Any] | None:
     return _one(db, "SELECT * FROM questions WHERE id = ?", [question_id])
 
 
-def unanswered(db: Database, team_id: int, since: datetime, limit: int = 20) -> list[dict[str, Any]]:
+def unanswered(
+    db: Database, team_id: int, since: datetime, limit: int = 20
+) -> list[dict[str, Any]]:
     """What a team's staff asked that the bot could not answer, newest first."""
-    return list(db.query(
-        """SELECT q.text, q.created_at, u.first_name FROM questions q JOIN users u
+    return list(
+        db.query(
+            """SELECT q.text, q.created_at, u.first_name FROM questions q JOIN users u
            ON u.id = q.user_id WHERE q.team_id = ? AND q.tier = 'none' AND q.created_at >= ?
            ORDER BY q.created_at DESC LIMIT ?""",
-        [team_id, iso(since), limit],
-    ))
+            [team_id, iso(since), limit],
+        )
+    )
 
 
 def count_rows(db: Database, table: str, user_id: int) -> int:
@@ -448,10 +488,20 @@ def _item(row: dict[str, Any] | None) -> DrillItem | None:
     if row is None:
         return None
     return DrillItem(
-        row["id"], row["drill_id"], row["user_id"], row["position"], row["question_id"],
-        row["activity"], tuple(int(x) for x in row["option_order"].split(",")),
-        row["chat_id"], row["message_id"], row["sent_at"], row["answered_at"], row["chosen"],
-        None if row["correct"] is None else bool(row["correct"]), row["drill_status"],
+        row["id"],
+        row["drill_id"],
+        row["user_id"],
+        row["position"],
+        row["question_id"],
+        row["activity"],
+        tuple(int(x) for x in row["option_order"].split(",")),
+        row["chat_id"],
+        row["message_id"],
+        row["sent_at"],
+        row["answered_at"],
+        row["chosen"],
+        None if row["correct"] is None else bool(row["correct"]),
+        row["drill_status"],
         row["drill_size"],
     )
 
@@ -469,18 +519,29 @@ class Drill:
 def _drill(row: dict[str, Any] | None) -> Drill | None:
     if row is None:
         return None
-    return Drill(row["id"], row["user_id"], row["activity"], row["status"], row["started_at"],
-                 row["finished_at"])
+    return Drill(
+        row["id"],
+        row["user_id"],
+        row["activity"],
+        row["status"],
+        row["started_at"],
+        row["finished_at"],
+    )
 
 
 def start_drill(
-    db: Database, user_id: int, items: list[tuple[str, str, tuple[int, ...]]], now: datetime,
+    db: Database,
+    user_id: int,
+    items: list[tuple[str, str, tuple[int, ...]]],
+    now: datetime,
     activity: str | None = None,
 ) -> Drill:
     """Create a drill with its items (question id, activity, option order), atomically."""
     with db.atomic():
-        cur = db.execute("INSERT INTO drills (user_id, activity, started_at) VALUES (?, ?, ?)",
-                         [user_id, activity, iso(now)])
+        cur = db.execute(
+            "INSERT INTO drills (user_id, activity, started_at) VALUES (?, ?, ?)",
+            [user_id, activity, iso(now)],
+        )
         drill_id = int(cur.lastrowid or 0)
         for pos, (qid, act, order) in enumerate(items):
             db.execute(
@@ -498,8 +559,9 @@ def get_drill(db: Database, drill_id: int) -> Drill | None:
 
 
 def active_drill(db: Database, user_id: int) -> Drill | None:
-    return _drill(_one(db, "SELECT * FROM drills WHERE user_id = ? AND status = 'active'",
-                       [user_id]))
+    return _drill(
+        _one(db, "SELECT * FROM drills WHERE user_id = ? AND status = 'active'", [user_id])
+    )
 
 
 def get_item(db: Database, item_id: int) -> DrillItem | None:
@@ -508,8 +570,14 @@ def get_item(db: Database, item_id: int) -> DrillItem | None:
 
 def next_item(db: Database, drill_id: int) -> DrillItem | None:
     """The first unanswered item of a drill (sent or not)."""
-    return _item(_one(db, f"{_ITEM_SQL} WHERE i.drill_id = ? AND i.answered_at IS NULL "
-                          "ORDER BY i.position LIMIT 1", [drill_id]))
+    return _item(
+        _one(
+            db,
+            f"{_ITEM_SQL} WHERE i.drill_id = ? AND i.answered_at IS NULL "
+            "ORDER BY i.position LIMIT 1",
+            [drill_id],
+        )
+    )
 
 
 def drill_items(db: Database, drill_id: int) -> list[DrillItem]:
@@ -519,13 +587,21 @@ def drill_items(db: Database, drill_id: int) -> list[DrillItem]:
 
 def mark_sent(db: Database, item_id: int, chat_id: int, message_id: int, now: datetime) -> None:
     with db.atomic():
-        db.execute("UPDATE drill_items SET chat_id = ?, message_id = ?, sent_at = ? WHERE id = ?",
-                   [chat_id, message_id, iso(now), item_id])
+        db.execute(
+            "UPDATE drill_items SET chat_id = ?, message_id = ?, sent_at = ? WHERE id = ?",
+            [chat_id, message_id, iso(now), item_id],
+        )
 
 
 def record_answer(
-    db: Database, item: DrillItem, chosen: int, correct: bool, rating: int, now: datetime,
-    srs_card_json: str, srs_due: datetime,
+    db: Database,
+    item: DrillItem,
+    chosen: int,
+    correct: bool,
+    rating: int,
+    now: datetime,
+    srs_card_json: str,
+    srs_due: datetime,
 ) -> bool:
     """Commit one answer and its FSRS card together; False if it was already answered."""
     with db.atomic():
@@ -549,21 +625,27 @@ def finish_drill(db: Database, drill_id: int, status: str, now: datetime) -> boo
     with db.atomic():
         cur = db.execute(
             "UPDATE drills SET status = ?, finished_at = ? WHERE id = ? AND status = 'active'",
-            [status, iso(now), drill_id])
+            [status, iso(now), drill_id],
+        )
     return cur.rowcount == 1
 
 
 def srs_states(db: Database, user_id: int) -> list[tuple[str, str, str]]:
     """(question id, FSRS card JSON, due) of every question the user has answered."""
-    return [(r["question_id"], r["card_json"], r["due"])
-            for r in db.query("SELECT question_id, card_json, due FROM srs WHERE user_id = ?",
-                              [user_id])]
+    return [
+        (r["question_id"], r["card_json"], r["due"])
+        for r in db.query(
+            "SELECT question_id, card_json, due FROM srs WHERE user_id = ?", [user_id]
+        )
+    ]
 
 
 def record_card_view(db: Database, user_id: int, card: str, now: datetime) -> None:
     with db.atomic():
-        db.execute("INSERT INTO card_views (user_id, card, viewed_at) VALUES (?, ?, ?)",
-                   [user_id, card, iso(now)])
+        db.execute(
+            "INSERT INTO card_views (user_id, card, viewed_at) VALUES (?, ?, ?)",
+            [user_id, card, iso(now)],
+        )
 
 
 def cards_looked_up_since(db: Database, user_id: int, since: datetime | None) -> set[str]:
@@ -573,7 +655,8 @@ def cards_looked_up_since(db: Database, user_id: int, since: datetime | None) ->
         """SELECT card FROM questions WHERE user_id = ? AND tier = 'answer' AND card IS NOT NULL
                AND created_at >= ?
            UNION SELECT card FROM card_views WHERE user_id = ? AND viewed_at >= ?""",
-        [user_id, start, user_id, start])
+        [user_id, start, user_id, start],
+    )
     return {r["card"] for r in rows}
 
 
@@ -583,18 +666,28 @@ def last_drill_started(db: Database, user_id: int) -> datetime | None:
 
 
 def finished_drill_times(db: Database, user_id: int) -> list[datetime]:
-    return [parse_iso(r["finished_at"]) for r in db.query(
-        "SELECT finished_at FROM drills WHERE user_id = ? AND status = 'done' "
-        "ORDER BY finished_at", [user_id])]
+    return [
+        parse_iso(r["finished_at"])
+        for r in db.query(
+            "SELECT finished_at FROM drills WHERE user_id = ? AND status = 'done' "
+            "ORDER BY finished_at",
+            [user_id],
+        )
+    ]
 
 
-def answers_between(db: Database, user_id: int, start: datetime, end: datetime
-                    ) -> list[tuple[datetime, bool, str]]:
+def answers_between(
+    db: Database, user_id: int, start: datetime, end: datetime
+) -> list[tuple[datetime, bool, str]]:
     """(answered at, correct, activity) of a user's answers in [start, end)."""
-    return [(parse_iso(r["answered_at"]), bool(r["correct"]), r["activity"]) for r in db.query(
-        """SELECT answered_at, correct, activity FROM drill_items WHERE user_id = ?
+    return [
+        (parse_iso(r["answered_at"]), bool(r["correct"]), r["activity"])
+        for r in db.query(
+            """SELECT answered_at, correct, activity FROM drill_items WHERE user_id = ?
            AND answered_at >= ? AND answered_at < ? ORDER BY answered_at""",
-        [user_id, iso(start), iso(end)])]
+            [user_id, iso(start), iso(end)],
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -615,8 +708,14 @@ def get_reminder(db: Database, user_id: int) -> Reminder:
     return Reminder(user_id, row["time"], days, bool(row["enabled"]), row["last_sent_on"])
 
 
-def set_reminder(db: Database, user_id: int, *, time: str | None = None,
-                 days: tuple[int, ...] | None = None, enabled: bool | None = None) -> Reminder:
+def set_reminder(
+    db: Database,
+    user_id: int,
+    *,
+    time: str | None = None,
+    days: tuple[int, ...] | None = None,
+    enabled: bool | None = None,
+) -> Reminder:
     current = get_reminder(db, user_id)
     new_time = time if time is not None else current.time
     new_days = days if days is not None else current.days
@@ -636,20 +735,23 @@ def mark_reminder_sent(db: Database, user_id: int, local_date: str) -> None:
         db.execute(
             """INSERT INTO reminders (user_id, last_sent_on) VALUES (?, ?)
                ON CONFLICT(user_id) DO UPDATE SET last_sent_on = excluded.last_sent_on""",
-            [user_id, local_date])
+            [user_id, local_date],
+        )
 
 
 def reminder_users(db: Database) -> list[Reminder]:
     """Reminders of every active, consented user (defaults for those who never chose)."""
     rows = db.query(
         """SELECT u.id AS uid, r.* FROM users u LEFT JOIN reminders r ON r.user_id = u.id
-           WHERE u.active = 1 AND u.consent_at IS NOT NULL""")
+           WHERE u.active = 1 AND u.consent_at IS NOT NULL"""
+    )
     out = []
     for row in rows:
         if row["user_id"] is None:
             out.append(Reminder(row["uid"], "09:30", (1, 2, 3, 4, 5), True, None))
         else:
             days = tuple(int(d) for d in row["days"].split(",") if d)
-            out.append(Reminder(row["uid"], row["time"], days, bool(row["enabled"]),
-                                row["last_sent_on"]))
+            out.append(
+                Reminder(row["uid"], row["time"], days, bool(row["enabled"]), row["last_sent_on"])
+            )
     return out

@@ -36,10 +36,27 @@ async def newteam(update: Update, context: ShopContext) -> None:
         return
     s = context.settings
     team = storage.create_team(context.db, name, context.now())
-    inv = storage.create_invite(context.db, team.id, "supervisor", user.id, context.now(),
-                                days=s.invite_days, max_uses=s.invite_uses)
-    await send(message, t("newteam.done", lang, team=escape(team.name), id=team.id,
-                          days=s.invite_days, uses=s.invite_uses, link=_link(context, inv.code)))
+    inv = storage.create_invite(
+        context.db,
+        team.id,
+        "supervisor",
+        user.id,
+        context.now(),
+        days=s.invite_days,
+        max_uses=s.invite_uses,
+    )
+    await send(
+        message,
+        t(
+            "newteam.done",
+            lang,
+            team=escape(team.name),
+            id=team.id,
+            days=s.invite_days,
+            uses=s.invite_uses,
+            link=_link(context, inv.code),
+        ),
+    )
 
 
 async def invite(update: Update, context: ShopContext) -> None:
@@ -64,10 +81,26 @@ async def invite(update: Update, context: ShopContext) -> None:
         await send(message, t("invite.usage_admin", lang))
         return
     s = context.settings
-    inv = storage.create_invite(context.db, team.id, "staff", user.id, context.now(),
-                                days=s.invite_days, max_uses=s.invite_uses)
-    await send(message, t("invite.made", lang, team=escape(team.name), days=s.invite_days,
-                          uses=s.invite_uses, link=_link(context, inv.code)))
+    inv = storage.create_invite(
+        context.db,
+        team.id,
+        "staff",
+        user.id,
+        context.now(),
+        days=s.invite_days,
+        max_uses=s.invite_uses,
+    )
+    await send(
+        message,
+        t(
+            "invite.made",
+            lang,
+            team=escape(team.name),
+            days=s.invite_days,
+            uses=s.invite_uses,
+            link=_link(context, inv.code),
+        ),
+    )
 
 
 async def teams(update: Update, context: ShopContext) -> None:
@@ -85,8 +118,16 @@ async def teams(update: Update, context: ShopContext) -> None:
         await send(message, t("teams.none", lang))
         return
     lines = [t("teams.list", lang)]
-    lines += [t("teams.row", lang, id=tm.id, name=escape(tm.name),
-                n=len(storage.team_members(context.db, tm.id))) for tm in all_teams]
+    lines += [
+        t(
+            "teams.row",
+            lang,
+            id=tm.id,
+            name=escape(tm.name),
+            n=len(storage.team_members(context.db, tm.id)),
+        )
+        for tm in all_teams
+    ]
     await send(message, "\n".join(lines))
 
 

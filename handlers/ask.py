@@ -43,16 +43,23 @@ async def answer_question(message: Message, user: User, text: str, context: Shop
         return
     top = result.hits[0] if result.hits else None
     qid = storage.log_question(
-        context.db, user.id, user.team_id, clean,
-        activity=top.activity if top else None, card=top.card if top else None,
-        score=top.score if top else None, tier=result.tier, now=context.now(),
+        context.db,
+        user.id,
+        user.team_id,
+        clean,
+        activity=top.activity if top else None,
+        card=top.card if top else None,
+        score=top.score if top else None,
+        tier=result.tier,
+        now=context.now(),
     )
     kb = context.kb
     if result.tier == "answer" and top is not None:
         if top.card is not None and top.card in kb.cards:
             card = kb.cards[top.card]
-            await send(message, note + card_text(kb, card, lang),
-                       card_buttons(kb, card, lang, qid))
+            await send(
+                message, note + card_text(kb, card, lang), card_buttons(kb, card, lang, qid)
+            )
             return
         btn = hit_button(kb, top.activity, None, lang)
         await send(message, note + t("ask.suggest", lang), [[btn]])
@@ -94,9 +101,11 @@ async def group_text(update: Update, context: ShopContext) -> None:
         and message.parse_entity(e).lower() == f"@{username}".lower()
         for e in message.entities
     )
-    replied = (message.reply_to_message is not None
-               and message.reply_to_message.from_user is not None
-               and message.reply_to_message.from_user.id == context.bot.id)
+    replied = (
+        message.reply_to_message is not None
+        and message.reply_to_message.from_user is not None
+        and message.reply_to_message.from_user.id == context.bot.id
+    )
     if not (mentioned or replied):
         return
     user = await member(update, context)
@@ -134,8 +143,9 @@ async def card_button(update: Update, context: ShopContext) -> None:
     await query.answer()
     # Opening a card counts as looking it up: the next drill practises it.
     storage.record_card_view(context.db, user.id, card.id, context.now())
-    await send(message, card_text(context.kb, card, lang),
-               card_buttons(context.kb, card, lang, None))
+    await send(
+        message, card_text(context.kb, card, lang), card_buttons(context.kb, card, lang, None)
+    )
 
 
 async def feedback_button(update: Update, context: ShopContext) -> None:

@@ -17,8 +17,10 @@ def markup(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label[:64], callback_data=data) for label, data in row]
-         for row in rows]
+        [
+            [InlineKeyboardButton(label[:64], callback_data=data) for label, data in row]
+            for row in rows
+        ]
     )
 
 
@@ -47,14 +49,18 @@ async def send(message: Message, text: str, rows: list[list[Button]] | None = No
     sent = message
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
-        sent = await message.reply_text(part, parse_mode=ParseMode.HTML,
-                                        reply_markup=markup(rows or []) if last else None)
+        sent = await message.reply_text(
+            part, parse_mode=ParseMode.HTML, reply_markup=markup(rows or []) if last else None
+        )
     return sent
 
 
 async def ask_consent(message: Message, lang: str) -> None:
-    await send(message, f"{t('privacy', lang)}\n\n{t('privacy.ask', lang)}",
-               [[(t("btn.agree", lang), "consent:yes"), (t("btn.decline", lang), "consent:no")]])
+    await send(
+        message,
+        f"{t('privacy', lang)}\n\n{t('privacy.ask', lang)}",
+        [[(t("btn.agree", lang), "consent:yes"), (t("btn.decline", lang), "consent:no")]],
+    )
 
 
 async def member(update: Update, context: ShopContext, *, quiet: bool = False) -> User | None:
@@ -78,8 +84,9 @@ async def member(update: Update, context: ShopContext, *, quiet: bool = False) -
         if context.job_queue is not None:
             from handlers import reminders
 
-            reminders.schedule(context.job_queue, context.state,
-                               storage.get_reminder(context.db, user.id))
+            reminders.schedule(
+                context.job_queue, context.state, storage.get_reminder(context.db, user.id)
+            )
     return user
 
 

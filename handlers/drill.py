@@ -23,21 +23,32 @@ def _kl(lang: str) -> str:
     return "en" if lang == "en" else "zh"
 
 
-def question_view(context: ShopContext, item: DrillItem, lang: str) -> tuple[str, list[list[Button]]]:
+def question_view(
+    context: ShopContext, item: DrillItem, lang: str
+) -> tuple[str, list[list[Button]]]:
     q = context.kb.questions[item.question_id]
     kl = _kl(lang)
-    text = t("drill.question", lang, n=item.position + 1, total=item.drill_size,
-             activity=item.activity, question=escape(q.question.get(kl)))
-    rows = [[(f"{LETTERS[pos]}. {q.options[orig].get(kl)}", f"dr:a:{item.id}:{pos}")]
-            for pos, orig in enumerate(item.option_order)]
+    text = t(
+        "drill.question",
+        lang,
+        n=item.position + 1,
+        total=item.drill_size,
+        activity=item.activity,
+        question=escape(q.question.get(kl)),
+    )
+    rows = [
+        [(f"{LETTERS[pos]}. {q.options[orig].get(kl)}", f"dr:a:{item.id}:{pos}")]
+        for pos, orig in enumerate(item.option_order)
+    ]
     return text, rows
 
 
 async def send_item(context: ShopContext, chat_id: int, item: DrillItem, lang: str) -> None:
     """Send one question and remember its message; if sending fails it stays unsent."""
     text, rows = question_view(context, item, lang)
-    msg = await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
-                                         reply_markup=markup(rows))
+    msg = await context.bot.send_message(
+        chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup(rows)
+    )
     storage.mark_sent(context.db, item.id, chat_id, msg.message_id, context.now())
 
 
@@ -53,12 +64,22 @@ async def continue_drill(context: ShopContext, chat_id: int, user: User, drill: 
     await send_summary(context, chat_id, user, done, "drill.summary")
 
 
-async def send_summary(context: ShopContext, chat_id: int, user: User, drill: Drill,
-                       key: str) -> None:
+async def send_summary(
+    context: ShopContext, chat_id: int, user: User, drill: Drill, key: str
+) -> None:
     lang = user.language
     s = progress.drill_summary(context.db, drill, context.now(), context.settings.tz)
-    lines = [t(key, lang, right=s.right, total=s.total, minutes=s.seconds // 60,
-               seconds=s.seconds % 60, streak=s.streak)]
+    lines = [
+        t(
+            key,
+            lang,
+            right=s.right,
+            total=s.total,
+            minutes=s.seconds // 60,
+            seconds=s.seconds % 60,
+            streak=s.streak,
+        )
+    ]
     rows: list[list[Button]] = []
     if s.review:
         lines.append(t("drill.review", lang))
@@ -70,12 +91,14 @@ async def send_summary(context: ShopContext, chat_id: int, user: User, drill: Dr
                 rows.append([(f"📚 {label}", f"br:a:{act_id}")])
     elif s.total and key == "drill.summary":
         lines.append(t("drill.all_right", lang))
-    await context.bot.send_message(chat_id, "\n".join(lines), parse_mode=ParseMode.HTML,
-                                   reply_markup=markup(rows))
+    await context.bot.send_message(
+        chat_id, "\n".join(lines), parse_mode=ParseMode.HTML, reply_markup=markup(rows)
+    )
 
 
-async def start_or_resume(context: ShopContext, chat_id: int, user: User,
-                          activity: str | None = None) -> None:
+async def start_or_resume(
+    context: ShopContext, chat_id: int, user: User, activity: str | None = None
+) -> None:
     """Go on with the drill in progress, or start a new one."""
     current = storage.active_drill(context.db, user.id)
     if current is not None:
@@ -83,8 +106,9 @@ async def start_or_resume(context: ShopContext, chat_id: int, user: User,
         await continue_drill(context, chat_id, user, current)
         return
     size = PRACTISE_SIZE if activity else context.settings.drill_size
-    drill = progress.new_drill(context.db, context.kb, user.id, context.now(), size,
-                               activity=activity)
+    drill = progress.new_drill(
+        context.db, context.kb, user.id, context.now(), size, activity=activity
+    )
     if drill is None:
         await context.bot.send_message(chat_id, t("drill.nothing", user.language))
         return
@@ -141,8 +165,13 @@ async def drill_button(update: Update, context: ShopContext) -> None:
     await query.answer(t("input.stale", lang))
 
 
-async def answer_button(query, context: ShopContext, user: User, item_id: int,  # type: ignore[no-untyped-def]
-                        position: int) -> None:
+async def answer_button(
+    query,
+    context: ShopContext,
+    user: User,
+    item_id: int,  # type: ignore[no-untyped-def]
+    position: int,
+) -> None:
     lang = user.language
     item = storage.get_item(context.db, item_id)
     # Never trust button data: the item must exist and belong to whoever pressed.
@@ -175,12 +204,17 @@ async def answer_button(query, context: ShopContext, user: User, item_id: int,  
     message = query.message
     if isinstance(message, Message):
         try:
-            await query.edit_message_text("\n".join(lines), parse_mode=ParseMode.HTML,
-                                          reply_markup=markup(rows))
+            await query.edit_message_text(
+                "\n".join(lines), parse_mode=ParseMode.HTML, reply_markup=markup(rows)
+            )
         except TelegramError:
             # An old message may no longer be editable; the answer is stored either way.
-            await context.bot.send_message(message.chat.id, "\n".join(lines),
-                                           parse_mode=ParseMode.HTML, reply_markup=markup(rows))
+            await context.bot.send_message(
+                message.chat.id,
+                "\n".join(lines),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(rows),
+            )
     drill = storage.get_drill(context.db, item.drill_id)
     if drill is not None and drill.status == "active":
         chat_id = message.chat.id if isinstance(message, Message) else user.id

@@ -32,16 +32,29 @@ async def me(update: Update, context: ShopContext) -> None:
         return
     lang, kl = user.language, ("en" if user.language == "en" else "zh")
     p = progress.progress(context.db, context.kb, user.id, context.now(), context.settings.tz)
-    lines = [t("me.title", lang, name=escape(user.first_name or str(user.id))),
-             t("me.streak", lang, streak=p.streak),
-             t("me.week", lang, drills=p.drills_this_week, answers=p.answers_this_week,
-               accuracy=_pct(p.accuracy_this_week)), "", t("me.mastery", lang)]
+    lines = [
+        t("me.title", lang, name=escape(user.first_name or str(user.id))),
+        t("me.streak", lang, streak=p.streak),
+        t(
+            "me.week",
+            lang,
+            drills=p.drills_this_week,
+            answers=p.answers_this_week,
+            accuracy=_pct(p.accuracy_this_week),
+        ),
+        "",
+        t("me.mastery", lang),
+    ]
     for task_id, value in p.task_mastery.items():
         bar = "▓" * round(value * 10) + "░" * (10 - round(value * 10))
-        lines.append(f"{task_id} {bar} {_pct(value)} {escape(context.kb.tasks[task_id].title.get(kl))}")
+        lines.append(
+            f"{task_id} {bar} {_pct(value)} {escape(context.kb.tasks[task_id].title.get(kl))}"
+        )
     lines += ["", t("me.weakest", lang)]
-    lines += [f"• {a} {escape(context.kb.activities[a].title.get(kl))} ({_pct(p.activity_mastery[a])})"
-              for a in p.weakest]
+    lines += [
+        f"• {a} {escape(context.kb.activities[a].title.get(kl))} ({_pct(p.activity_mastery[a])})"
+        for a in p.weakest
+    ]
     if not storage.finished_drill_times(context.db, user.id) and not p.answers_this_week:
         lines += ["", t("me.none_yet", lang)]
     await send(message, "\n".join(lines))
@@ -52,15 +65,31 @@ async def me(update: Update, context: ShopContext) -> None:
 
 def settings_view(rem: Reminder, lang: str, tz: str) -> tuple[str, list[list[Button]]]:
     names = t("day.names", lang).split(",")
-    days = "、".join(names[d - 1] for d in rem.days) if lang != "en" else ", ".join(
-        names[d - 1] for d in rem.days)
-    text = t("settings.show", lang, state=t("settings.on" if rem.enabled else "settings.off", lang),
-             time=rem.time, tz=tz, days=days or "—")
+    days = (
+        "、".join(names[d - 1] for d in rem.days)
+        if lang != "en"
+        else ", ".join(names[d - 1] for d in rem.days)
+    )
+    text = t(
+        "settings.show",
+        lang,
+        state=t("settings.on" if rem.enabled else "settings.off", lang),
+        time=rem.time,
+        tz=tz,
+        days=days or "—",
+    )
     rows: list[list[Button]] = [
-        [(t("btn.rem_off", lang), "set:off") if rem.enabled else (t("btn.rem_on", lang), "set:on")],
+        [
+            (t("btn.rem_off", lang), "set:off")
+            if rem.enabled
+            else (t("btn.rem_on", lang), "set:on")
+        ],
         [(tm, f"set:t:{tm.replace(':', '')}") for tm in PRESET_TIMES],
-        [(t("btn.days_weekdays", lang), "set:d:wk"), (t("btn.days_all", lang), "set:d:all"),
-         (t("btn.days_weekend", lang), "set:d:we")],
+        [
+            (t("btn.days_weekdays", lang), "set:d:wk"),
+            (t("btn.days_all", lang), "set:d:all"),
+            (t("btn.days_weekend", lang), "set:d:we"),
+        ],
     ]
     return text, rows
 

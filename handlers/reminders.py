@@ -28,23 +28,35 @@ def schedule(job_queue: JobQueue, state: BotState, rem: Reminder) -> None:  # ty
         return
     assert state.settings is not None
     tz = state.settings.tz
-    job_queue.run_daily(send_reminder, time=progress.reminder_time(rem, tz),
-                        days=progress.ptb_days(rem.days), name=job_name(rem.user_id),
-                        data=rem.user_id, chat_id=rem.user_id, user_id=rem.user_id)
+    job_queue.run_daily(
+        send_reminder,
+        time=progress.reminder_time(rem, tz),
+        days=progress.ptb_days(rem.days),
+        name=job_name(rem.user_id),
+        data=rem.user_id,
+        chat_id=rem.user_id,
+        user_id=rem.user_id,
+    )
 
 
 def rebuild(app: Application) -> int:  # type: ignore[type-arg]
     """Schedule every reminder from the database and catch up today's missed ones."""
     state: BotState = app.bot_data
-    assert state.db is not None and state.settings is not None and app.job_queue is not None
+    assert state.db is not None and state.settings is not None
+    assert app.job_queue is not None
     now, tz = state.clock(), state.settings.tz
     missed = 0
     for rem in storage.reminder_users(state.db):
         schedule(app.job_queue, state, rem)
         if progress.missed_today(rem, now, tz):
             # Down at reminder time: send it once now, still the same day.
-            app.job_queue.run_once(send_reminder, 0, data=rem.user_id, chat_id=rem.user_id,
-                                   name=f"catchup:{rem.user_id}")
+            app.job_queue.run_once(
+                send_reminder,
+                0,
+                data=rem.user_id,
+                chat_id=rem.user_id,
+                name=f"catchup:{rem.user_id}",
+            )
             missed += 1
     return missed
 
@@ -57,18 +69,26 @@ async def send_reminder(context: ShopContext) -> None:
     user = storage.get_user(db, user_id)
     rem = storage.get_reminder(db, user_id)
     today = progress.local_day(context.now(), tz).isoformat()
-    if (user is None or not user.active or not user.consented or not rem.enabled
-            or rem.last_sent_on == today):
+    if (
+        user is None
+        or not user.active
+        or not user.consented
+        or not rem.enabled
+        or rem.last_sent_on == today
+    ):
         return
     # Someone mid-drill, or done for today, needs no nudge.
-    done_today = any(progress.local_day(t, tz).isoformat() == today
-                     for t in storage.finished_drill_times(db, user_id))
+    done_today = any(
+        progress.local_day(t, tz).isoformat() == today
+        for t in storage.finished_drill_times(db, user_id)
+    )
     if storage.active_drill(db, user_id) is not None or done_today:
         return
     text = t("reminder.text", user.language, n=context.settings.drill_size)
     try:
         await context.bot.send_message(
-            user_id, text, reply_markup=markup([[(t("btn.start_drill", user.language), "dr:s")]]))
+            user_id, text, reply_markup=markup([[(t("btn.start_drill", user.language), "dr:s")]])
+        )
     except Forbidden:
         log.info("user %s blocked the bot; reminders off until they write again", user_id)
         storage.set_active(db, user_id, False)

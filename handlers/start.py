@@ -61,8 +61,9 @@ async def consent(update: Update, context: ShopContext) -> None:
         if not user.consented:
             storage.set_consent(context.db, user.id, context.now())
             if context.job_queue is not None:
-                reminders.schedule(context.job_queue, context.state,
-                                   storage.get_reminder(context.db, user.id))
+                reminders.schedule(
+                    context.job_queue, context.state, storage.get_reminder(context.db, user.id)
+                )
         await query.edit_message_text(t("consent.thanks", lang))
     else:
         storage.set_consent(context.db, user.id, None)
@@ -97,8 +98,11 @@ async def privacy(update: Update, context: ShopContext) -> None:
         await ask_consent(message, lang)
         return
     when = storage.parse_iso(user.consent_at or "").astimezone(context.settings.tz)
-    await send(message, f"{t('privacy', lang)}\n\n"
-               f"{t('privacy.agreed_at', lang, when=when.strftime('%Y-%m-%d %H:%M'))}")
+    await send(
+        message,
+        f"{t('privacy', lang)}\n\n"
+        f"{t('privacy.agreed_at', lang, when=when.strftime('%Y-%m-%d %H:%M'))}",
+    )
 
 
 async def forgetme(update: Update, context: ShopContext) -> None:
@@ -111,8 +115,11 @@ async def forgetme(update: Update, context: ShopContext) -> None:
     if storage.get_user(context.db, tg.id) is None:
         await send(message, t("stranger", lang))
         return
-    await send(message, t("forget.confirm", lang),
-               [[(t("btn.forget_yes", lang), "forget:yes"), (t("btn.forget_no", lang), "forget:no")]])
+    await send(
+        message,
+        t("forget.confirm", lang),
+        [[(t("btn.forget_yes", lang), "forget:yes"), (t("btn.forget_no", lang), "forget:no")]],
+    )
 
 
 async def forget_button(update: Update, context: ShopContext) -> None:
@@ -137,8 +144,11 @@ async def lang_command(update: Update, context: ShopContext) -> None:
     message = update.effective_message
     if user is None or message is None:
         return
-    await send(message, t("lang.choose", user.language),
-               [[("繁體中文", "lang:zh-TW"), ("English", "lang:en")]])
+    await send(
+        message,
+        t("lang.choose", user.language),
+        [[("繁體中文", "lang:zh-TW"), ("English", "lang:en")]],
+    )
 
 
 async def lang_button(update: Update, context: ShopContext) -> None:

@@ -70,8 +70,9 @@ def retrievability(state: SrsState, now: datetime) -> float:
     return float(SCHEDULER.get_card_retrievability(state.card(), now))
 
 
-def activity_mastery(kb: Knowledge, states: Mapping[str, SrsState], now: datetime
-                     ) -> dict[str, float]:
+def activity_mastery(
+    kb: Knowledge, states: Mapping[str, SrsState], now: datetime
+) -> dict[str, float]:
     """Mastery 0–1 of every activity (see the module docstring for the formula)."""
     sums: dict[str, float] = dict.fromkeys(kb.activities, 0.0)
     for qid, state in states.items():
@@ -129,8 +130,9 @@ def pick_drill_questions(
             if qid in pool_ids and qid not in chosen:
                 chosen.append(qid)
 
-    due = sorted((s for qid, s in states.items() if qid in pool_ids and s.due <= now),
-                 key=lambda s: s.due)
+    due = sorted(
+        (s for qid, s in states.items() if qid in pool_ids and s.due <= now), key=lambda s: s.due
+    )
     take(s.question_id for s in due)
 
     cards = set(looked_up_cards)
@@ -151,7 +153,8 @@ def pick_drill_questions(
             if fresh[act] and len(chosen) < size:
                 take([fresh[act].pop(0).id])
 
-    rest = sorted((s for qid, s in states.items() if qid in pool_ids),
-                  key=lambda s: retrievability(s, now))
+    rest = sorted(
+        (s for qid, s in states.items() if qid in pool_ids), key=lambda s: retrievability(s, now)
+    )
     take(s.question_id for s in rest)
     return chosen

@@ -63,15 +63,18 @@ class Report:
         return self._pct(self.on_none, self.on_topic)
 
     def format(self) -> str:
-        return "\n".join([
-            f"on-topic lines: {self.on_topic}, off-topic lines: {self.off_topic}",
-            f"top-1 accuracy: {self.top1_pct:.1f}%  ({self.top1}/{self.on_topic})",
-            f"top-3 accuracy: {self.top3_pct:.1f}%  ({self.top3}/{self.on_topic})",
-            f"off-topic -> none: {self.off_none_pct:.1f}%  ({self.off_none}/{self.off_topic})",
-            f"on-topic -> none (wrong): {self.on_none_pct:.1f}%  ({self.on_none}/{self.on_topic})",
-            f"tier answer precision: {self._pct(self.answered_right, self.answered):.1f}%  "
-            f"({self.answered_right}/{self.answered})",
-        ])
+        return "\n".join(
+            [
+                f"on-topic lines: {self.on_topic}, off-topic lines: {self.off_topic}",
+                f"top-1 accuracy: {self.top1_pct:.1f}%  ({self.top1}/{self.on_topic})",
+                f"top-3 accuracy: {self.top3_pct:.1f}%  ({self.top3}/{self.on_topic})",
+                f"off-topic -> none: {self.off_none_pct:.1f}%  ({self.off_none}/{self.off_topic})",
+                f"on-topic -> none (wrong): {self.on_none_pct:.1f}%  "
+                f"({self.on_none}/{self.on_topic})",
+                f"tier answer precision: {self._pct(self.answered_right, self.answered):.1f}%  "
+                f"({self.answered_right}/{self.answered})",
+            ]
+        )
 
 
 def evaluate(search: Callable[[str, int], Any], rows: Iterable[Row]) -> Report:

@@ -46,8 +46,18 @@ MIN_QUESTIONS_PER_ACTIVITY = 6
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SHORT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
-TOP_KEYS = ("standard", "knowledge", "skills", "attitudes", "tasks", "cards", "questions",
-            "synonyms", "stopwords", "smalltalk")
+TOP_KEYS = (
+    "standard",
+    "knowledge",
+    "skills",
+    "attitudes",
+    "tasks",
+    "cards",
+    "questions",
+    "synonyms",
+    "stopwords",
+    "smalltalk",
+)
 
 
 @dataclass(frozen=True)
@@ -129,8 +139,12 @@ def load_knowledge(
         entries[kind][ident] = _Entry(model, file, source)
 
     models: dict[str, type[BaseModel]] = {
-        "knowledge": Item, "skills": Item, "attitudes": Attitude, "tasks": Task,
-        "cards": Card, "questions": Question,
+        "knowledge": Item,
+        "skills": Item,
+        "attitudes": Attitude,
+        "tasks": Task,
+        "cards": Card,
+        "questions": Question,
     }
     for source, path in _files(dirs):
         name = _display(path)
@@ -140,7 +154,9 @@ def load_knowledge(
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}" if mark is not None else "-"
-            problems.append(Problem(name, where, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+            problems.append(
+                Problem(name, where, f"not valid YAML: {getattr(exc, 'problem', exc)}")
+            )
             continue
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(name, "-", f"cannot read: {exc}"))
@@ -152,7 +168,9 @@ def load_knowledge(
             continue
         for key, value in doc.items():
             if key not in TOP_KEYS:
-                problems.append(Problem(name, str(key), f"unknown section (use {', '.join(TOP_KEYS)})"))
+                problems.append(
+                    Problem(name, str(key), f"unknown section (use {', '.join(TOP_KEYS)})")
+                )
                 continue
             if key == "standard":
                 try:
@@ -164,7 +182,9 @@ def load_knowledge(
                 continue
             if key == "smalltalk":
                 if not isinstance(value, dict) or not all(
-                    isinstance(k, str) and isinstance(v, list) and all(isinstance(w, str) for w in v)
+                    isinstance(k, str)
+                    and isinstance(v, list)
+                    and all(isinstance(w, str) for w in v)
                     for k, v in value.items()
                 ):
                     problems.append(Problem(name, key, "must map a kind to a list of phrases"))
@@ -177,7 +197,9 @@ def load_knowledge(
                     isinstance(g, list) and len(g) >= 2 and all(isinstance(w, str) for w in g)
                     for g in value
                 ):
-                    problems.append(Problem(name, key, "must be a list of word lists (2+ words each)"))
+                    problems.append(
+                        Problem(name, key, "must be a list of word lists (2+ words each)")
+                    )
                 else:
                     word_lists[key].extend([str(w) for w in g] for g in value)
                 continue
@@ -203,7 +225,9 @@ def load_knowledge(
             activities[act.id] = act
             for ind in act.indicators:
                 if ind.id in indicators:
-                    problems.append(Problem(files["tasks"][task.id], ind.id, "duplicate indicator id"))
+                    problems.append(
+                        Problem(files["tasks"][task.id], ind.id, "duplicate indicator id")
+                    )
                 indicators[ind.id] = ind
     kb = Knowledge(
         standard=standard,
@@ -279,7 +303,11 @@ def check(kb: Knowledge, files: dict[str, dict[str, str]], std_file: str) -> lis
         for ident, model in getattr(kb, kind).items():
             f = files[kind][ident]
             if not rule.match(ident):
-                p(f, ident, f"id should look like {rule.pattern.strip('^$').replace(chr(92) + 'd', '9')}")
+                p(
+                    f,
+                    ident,
+                    f"id should look like {rule.pattern.strip('^$').replace(chr(92) + 'd', '9')}",
+                )
             for msg in _missing_langs(model):
                 p(f, ident, msg)
 

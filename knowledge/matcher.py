@@ -42,32 +42,32 @@ _PARTICLES = "啦喔呀唷囉哦耶啊欸呢吧~～"
 class Weights:
     """Tuned knobs of the matcher (see bench/bench_match.py for how they were chosen)."""
 
-    names: float = 3.0         # term weight of titles and aliases vs. body text
+    names: float = 3.0  # term weight of titles and aliases vs. body text
     body: float = 1.0
     k1: float = 1.2
     b: float = 0.5
-    candidates: int = 40       # BM25 candidates re-ranked
-    unknown: float = 0.6       # idf of a word the knowledge never uses, relative to the rarest
+    candidates: int = 40  # BM25 candidates re-ranked
+    unknown: float = 0.6  # idf of a word the knowledge never uses, relative to the rarest
     w_cov_names: float = 0.13  # share of the question explained by title/aliases
-    w_cov_body: float = 0.04   # … explained only by steps/indicator text
-    w_alias: float = 0.45      # closest alias as a whole string
-    w_bm25: float = 0.38       # BM25, saturating at bm25_scale
+    w_cov_body: float = 0.04  # … explained only by steps/indicator text
+    w_alias: float = 0.45  # closest alias as a whole string
+    w_bm25: float = 0.38  # BM25, saturating at bm25_scale
     bm25_scale: float = 20.0
     evidence_full: float = 3.0  # idf mass from which evidence counts fully
     damp_floor: float = 0.6
-    w_second: float = 0.2      # share of an activity's second-best entry added to ranking
-    answer_at: float = 50.0    # score from which the top hit is answered directly
+    w_second: float = 0.2  # share of an activity's second-best entry added to ranking
+    answer_at: float = 50.0  # score from which the top hit is answered directly
     answer_margin: float = 6.0  # … when it leads the best other activity by this much
-    suggest_at: float = 40.0   # score from which hits are offered as "did you mean"
+    suggest_at: float = 40.0  # score from which hits are offered as "did you mean"
 
 
 @dataclass(frozen=True)
 class Features:
-    cov_names: float   # share of the question's information found in titles/aliases
-    cov_body: float    # … found only in steps or indicator texts
-    alias: float       # closest title/alias as a whole string (rapidfuzz ratio), 0-1
-    bm25: float        # raw BM25 of the entry
-    evidence: float    # idf mass of the question's terms the entry contains
+    cov_names: float  # share of the question's information found in titles/aliases
+    cov_body: float  # … found only in steps or indicator texts
+    alias: float  # closest title/alias as a whole string (rapidfuzz ratio), 0-1
+    bm25: float  # raw BM25 of the entry
+    evidence: float  # idf mass of the question's terms the entry contains
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ def _stem(word: str) -> str:
 class _Doc:
     activity: str
     card: str | None
-    names: tuple[str, ...]   # normalized titles and aliases
+    names: tuple[str, ...]  # normalized titles and aliases
     flat_names: tuple[str, ...]  # the same without spaces, for whole-string comparison
     name_terms: frozenset[str]
     all_terms: frozenset[str]
@@ -234,8 +234,13 @@ class Matcher:
     def __init__(self, kb: Knowledge, weights: Weights | None = None) -> None:
         self.weights = w = weights or Weights()
         # Greetings and thanks inside a question ("哈囉 收銀機當機") carry no meaning either.
-        chat_words = [w for ps in kb.smalltalk.values() for p in ps for w in p.split()
-                      if len(w) >= 2 or w.isascii()]
+        chat_words = [
+            w
+            for ps in kb.smalltalk.values()
+            for p in ps
+            for w in p.split()
+            if len(w) >= 2 or w.isascii()
+        ]
         self.norm = Normalizer(kb.synonyms, [*kb.stopwords, *chat_words])
         docs: list[_Doc] = []
         tfs: list[Counter[str]] = []
@@ -289,7 +294,8 @@ class Matcher:
         self._name_start = np.cumsum([0] + [len(d.flat_names) for d in docs]).astype(np.int64)
         self._smalltalk = {
             fold(to_traditional(p)).replace(" ", ""): kind
-            for kind, phrases in kb.smalltalk.items() for p in phrases
+            for kind, phrases in kb.smalltalk.items()
+            for p in phrases
         }
         self._smalltalk_len = max((len(p) for p in self._smalltalk), default=0)
         self._vocab_latin = sorted(t for t in self.idf if t.isascii() and len(t) >= 3)
@@ -302,10 +308,17 @@ class Matcher:
         normalized = self.norm.normalize_many([*names, *(s for s in body if s)])
         names_n = tuple(normalized[: len(names)])
         name_terms = [t for s in names_n for t in self.norm.terms(s)]
-        body_terms = [t for s in normalized[len(names):] for t in self.norm.terms(s)]
-        docs.append(_Doc(activity, card, names_n, tuple(n.replace(" ", "") for n in names_n),
-                         frozenset(name_terms),
-                         frozenset(name_terms) | frozenset(body_terms)))
+        body_terms = [t for s in normalized[len(names) :] for t in self.norm.terms(s)]
+        docs.append(
+            _Doc(
+                activity,
+                card,
+                names_n,
+                tuple(n.replace(" ", "") for n in names_n),
+                frozenset(name_terms),
+                frozenset(name_terms) | frozenset(body_terms),
+            )
+        )
         tf: Counter[str] = Counter()
         for t in name_terms:
             tf[t] += w.names
@@ -317,8 +330,9 @@ class Matcher:
         """Map an unknown English word to the closest known one (typos like 'recipt')."""
         if term in self.idf or not term.isascii() or len(term) < 4 or term.isdigit():
             return term
-        best = process.extractOne(term, self._vocab_latin, scorer=fuzz.ratio,
-                                  processor=None, score_cutoff=80)
+        best = process.extractOne(
+            term, self._vocab_latin, scorer=fuzz.ratio, processor=None, score_cutoff=80
+        )
         return best[0] if best else term
 
     def _signals(self, text: str) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
@@ -349,11 +363,17 @@ class Matcher:
         cand = np.argpartition(-bm25, n_cand - 1)[:n_cand]
         # Closest title/alias per candidate: one rapidfuzz call over all their names.
         starts, ends = self._name_start[cand], self._name_start[cand + 1]
-        names_list = [self._flat_names[k] for a, b in zip(starts, ends, strict=True)
-                      for k in range(a, b)]
+        names_list = [
+            self._flat_names[k] for a, b in zip(starts, ends, strict=True) for k in range(a, b)
+        ]
         q_flat = normalized.replace(" ", "")
-        ratios = process.cdist([q_flat], names_list, scorer=fuzz.ratio, processor=None,
-                               dtype=np.float64)[0] if names_list else np.zeros(0)
+        ratios = (
+            process.cdist(
+                [q_flat], names_list, scorer=fuzz.ratio, processor=None, dtype=np.float64
+            )[0]
+            if names_list
+            else np.zeros(0)
+        )
         lengths = (ends - starts).astype(np.int64)
         offsets = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
         alias = np.zeros(len(cand), dtype=np.float64)
@@ -371,12 +391,17 @@ class Matcher:
     def _scores(self, sig: dict[str, np.ndarray]) -> np.ndarray:
         """Scores 0-100 for arrays of signals (the formula of `score`)."""
         w = self.weights
-        raw = (w.w_cov_names * sig["cov_names"] + w.w_cov_body * sig["cov_body"]
-               + w.w_alias * sig["alias"] + w.w_bm25 * np.minimum(1.0, sig["bm25"] / w.bm25_scale))
+        raw = (
+            w.w_cov_names * sig["cov_names"]
+            + w.w_cov_body * sig["cov_body"]
+            + w.w_alias * sig["alias"]
+            + w.w_bm25 * np.minimum(1.0, sig["bm25"] / w.bm25_scale)
+        )
         # Little absolute evidence (one common word) cannot make a confident match, unless
         # everything the question says is in the entry's title and aliases.
-        damp = np.where(sig["cov_names"] >= 0.999, 1.0,
-                        np.minimum(1.0, sig["evidence"] / w.evidence_full))
+        damp = np.where(
+            sig["cov_names"] >= 0.999, 1.0, np.minimum(1.0, sig["evidence"] / w.evidence_full)
+        )
         return np.minimum(100.0, 100 * raw * (w.damp_floor + (1 - w.damp_floor) * damp))
 
     def features(self, text: str) -> list[tuple[int, Features]]:
@@ -385,14 +410,25 @@ class Matcher:
         if found is None:
             return []
         cand, sig = found
-        return [(int(i), Features(*(float(sig[k][j]) for k in
-                                    ("cov_names", "cov_body", "alias", "bm25", "evidence"))))
-                for j, i in enumerate(cand)]
+        return [
+            (
+                int(i),
+                Features(
+                    *(
+                        float(sig[k][j])
+                        for k in ("cov_names", "cov_body", "alias", "bm25", "evidence")
+                    )
+                ),
+            )
+            for j, i in enumerate(cand)
+        ]
 
     def score(self, f: Features) -> float:
         """One candidate's score, 0-100."""
-        sig = {k: np.array([getattr(f, k)]) for k in
-               ("cov_names", "cov_body", "alias", "bm25", "evidence")}
+        sig = {
+            k: np.array([getattr(f, k)])
+            for k in ("cov_names", "cov_body", "alias", "bm25", "evidence")
+        }
         return float(self._scores(sig)[0])
 
     def small_talk(self, text: str) -> str | None:
@@ -426,19 +462,21 @@ class Matcher:
         if found is None:
             return Result("none")
         cand, sig = found
-        scored = [(float(sc), self.docs[int(i)])
-                  for i, sc in zip(cand, self._scores(sig), strict=True)]
+        scored = [
+            (float(sc), self.docs[int(i)]) for i, sc in zip(cand, self._scores(sig), strict=True)
+        ]
         # An activity several of whose entries fit the question is a safer bet than one with
         # a single lucky entry: each entry ranks by its own score plus a share of the
         # runner-up's score within the same activity.
         per_act: dict[str, list[float]] = {}
         for score, doc in scored:
             per_act.setdefault(doc.activity, []).append(score)
-        second = {a: sorted(v, reverse=True)[1] if len(v) > 1 else 0.0
-                  for a, v in per_act.items()}
+        second = {a: sorted(v, reverse=True)[1] if len(v) > 1 else 0.0 for a, v in per_act.items()}
         w_second = self.weights.w_second
-        ranked = sorted(((min(100.0, s + w_second * second[d.activity]), d) for s, d in scored),
-                        key=lambda x: (-x[0], x[1].card is None, x[1].card or x[1].activity))
+        ranked = sorted(
+            ((min(100.0, s + w_second * second[d.activity]), d) for s, d in scored),
+            key=lambda x: (-x[0], x[1].card is None, x[1].card or x[1].activity),
+        )
         hits: list[Hit] = []
         seen_acts_with_card: set[str] = set()
         for score, doc in ranked:

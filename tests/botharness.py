@@ -45,8 +45,9 @@ class Harness:
     def state(self) -> BotState:
         return self.app.bot_data  # type: ignore[no-any-return]
 
-    async def say(self, user: FakeUser, text: str, replies: int = 1,
-                  chat: dict[str, Any] | None = None) -> list[Call]:
+    async def say(
+        self, user: FakeUser, text: str, replies: int = 1, chat: dict[str, Any] | None = None
+    ) -> list[Call]:
         """`user` sends `text`; return the bot's next `replies` messages to that chat."""
         self.server.send_text(user, text, chat)
         return await self.server.wait_for_reply(chat["id"] if chat else user.id, replies)
@@ -55,8 +56,7 @@ class Harness:
         """Press a button under a bot message; return the answerCallbackQuery call."""
         before = len(self.server.calls_of("answerCallbackQuery"))
         self.server.press(user, message.result["message_id"], data)
-        await self.server.wait_for(
-            lambda s: len(s.calls_of("answerCallbackQuery")) > before)
+        await self.server.wait_for(lambda s: len(s.calls_of("answerCallbackQuery")) > before)
         return self.server.calls_of("answerCallbackQuery")[before]
 
     async def quiet(self, seconds: float = 0.3) -> None:
@@ -67,8 +67,9 @@ class Harness:
 
     async def join(self, user: FakeUser, code: str | None) -> None:
         """/start (with an invite code) and agree to the privacy notice."""
-        replies = await self.say(user, f"/start {code}" if code else "/start",
-                                 replies=2 if code else 1)
+        replies = await self.say(
+            user, f"/start {code}" if code else "/start", replies=2 if code else 1
+        )
         prompt = replies[-1]
         assert buttons(prompt)[0][1] == "consent:yes", prompt.text
         await self.press(user, prompt, "consent:yes")
@@ -78,8 +79,11 @@ class Harness:
 def buttons(call: Call) -> list[tuple[str, str]]:
     """All (label, callback_data) pairs of a sent message's inline keyboard."""
     markup = call.params.get("reply_markup") or {}
-    return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", [])
-            for b in row]
+    return [
+        (b["text"], b.get("callback_data", ""))
+        for row in markup.get("inline_keyboard", [])
+        for b in row
+    ]
 
 
 def invite_code(call: Call) -> str:
@@ -100,8 +104,9 @@ def make_settings(server: FakeBotApi, tmp_path: Path, **overrides: Any) -> Setti
 
 
 @asynccontextmanager
-async def running_app(server: FakeBotApi, settings: Settings, clock: Clock
-                      ) -> AsyncIterator[Harness]:
+async def running_app(
+    server: FakeBotApi, settings: Settings, clock: Clock
+) -> AsyncIterator[Harness]:
     """The real Application, polling the fake server, until the block ends (a clean stop)."""
     app = build_application(settings, clock=clock)
     await app.initialize()
@@ -122,7 +127,8 @@ async def running_app(server: FakeBotApi, settings: Settings, clock: Clock
 
 @asynccontextmanager
 async def running_bot(tmp_path: Path, **overrides: Any) -> AsyncIterator[Harness]:
-    async with FakeBotApi() as server, running_app(
-        server, make_settings(server, tmp_path, **overrides), Clock()
-    ) as harness:
+    async with (
+        FakeBotApi() as server,
+        running_app(server, make_settings(server, tmp_path, **overrides), Clock()) as harness,
+    ):
         yield harness

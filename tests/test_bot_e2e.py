@@ -46,9 +46,14 @@ def answer_text(h: Harness) -> str:
 
 
 def none_text(h: Harness, lang: str) -> str:
-    probes = {"zh": ("今天天氣如何", "午餐吃什麼好", "推薦好看的韓劇"),
-              "en": ("tell me a joke about penguins", "what's the weather like today",
-                     "recommend a good movie")}[lang]
+    probes = {
+        "zh": ("今天天氣如何", "午餐吃什麼好", "推薦好看的韓劇"),
+        "en": (
+            "tell me a joke about penguins",
+            "what's the weather like today",
+            "recommend a good movie",
+        ),
+    }[lang]
     for text in probes:
         if h.state.matcher.search(text).tier == "none":
             return text
@@ -205,8 +210,15 @@ async def test_bad_input_gets_short_answers(h: Harness) -> None:
     await h.quiet()
     assert len(h.server.sent_to(SUE.id)) == before
     # Forged or stale buttons: a short "expired" and nothing else.
-    for data in ("br:t:T9", "br:a:T3.3; DROP TABLE users", "fb:99999:1", "fb:x:y", "zzz",
-                 "card:../../etc", "lang:fr"):
+    for data in (
+        "br:t:T9",
+        "br:a:T3.3; DROP TABLE users",
+        "fb:99999:1",
+        "fb:x:y",
+        "zzz",
+        "card:../../etc",
+        "lang:fr",
+    ):
         ack = await h.press(SUE, msg, data)
         assert ack.params.get("text") or data == "lang:fr"
     await h.quiet()
@@ -306,13 +318,24 @@ async def test_a_429_is_waited_out_not_dropped(h: Harness) -> None:
 
 async def test_rejected_token_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     async with FakeBotApi() as server:
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-               "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-               "TELEGRAM_BOT_TOKEN": "123:WRONG", "DATABASE_PATH": str(tmp_path / "x.db"),
-               "TELEGRAM_API_BASE_URL": f"{server.url}/bot"}
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+            "TELEGRAM_BOT_TOKEN": "123:WRONG",
+            "DATABASE_PATH": str(tmp_path / "x.db"),
+            "TELEGRAM_API_BASE_URL": f"{server.url}/bot",
+        }
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         _out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode == 2
     text = err.decode()
@@ -325,10 +348,13 @@ async def test_webhook_mode_requires_the_secret(tmp_path: Path) -> None:
     from tests.fakebot import free_port
 
     async with FakeBotApi() as server:
-        settings = Settings(_env_file=None, telegram_bot_token=server.token,  # type: ignore[call-arg]
-                            telegram_api_base_url=f"{server.url}/bot",
-                            database_path=tmp_path / "shop.db",
-                            admin_user_ids=frozenset({ADMIN.id}))
+        settings = Settings(
+            _env_file=None,
+            telegram_bot_token=server.token,  # type: ignore[call-arg]
+            telegram_api_base_url=f"{server.url}/bot",
+            database_path=tmp_path / "shop.db",
+            admin_user_ids=frozenset({ADMIN.id}),
+        )
         app = build_application(settings, mode="webhook")
         port = free_port()
         url = f"http://127.0.0.1:{port}/hook/shopcoach"
@@ -361,10 +387,20 @@ async def test_webhook_mode_requires_the_secret(tmp_path: Path) -> None:
 def test_webhook_without_secret_exits_2(tmp_path: Path) -> None:
     import subprocess
 
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TELEGRAM_BOT_TOKEN": "1:x",
-           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    res = subprocess.run([sys.executable, "-m", "bot", "run", "--webhook-url",
-                          "https://example.org/hook"], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=60, check=False)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "TELEGRAM_BOT_TOKEN": "1:x",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+    res = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--webhook-url", "https://example.org/hook"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert res.returncode == 2
     assert "WEBHOOK_SECRET" in res.stderr and "Traceback" not in res.stderr

@@ -14,7 +14,10 @@ from bot import charts
 
 MASTERY = {"T1": 0.8, "T2": 0.35, "T3": 1.0, "T4": 0.0, "T5": 0.55}
 WEEKS: list[tuple[str, float | None]] = [
-    ("11/02", 0.6), ("11/09", None), ("11/16", 0.75), ("11/23", 0.9),
+    ("11/02", 0.6),
+    ("11/09", None),
+    ("11/16", 0.75),
+    ("11/23", 0.9),
 ]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -42,8 +45,9 @@ def render_quietly(
     return png
 
 
-def titles(mastery: dict[str, float], weekly: list[tuple[str, float | None]], lang: str
-           ) -> list[str]:
+def titles(
+    mastery: dict[str, float], weekly: list[tuple[str, float | None]], lang: str
+) -> list[str]:
     fig = charts._progress_figure(mastery, weekly, lang)
     return [ax.get_title() for ax in fig.axes] + [ax.get_xlabel() for ax in fig.axes]
 
@@ -100,7 +104,10 @@ def test_without_cjk_font_zh_falls_back_to_english() -> None:
     png = render_quietly(MASTERY, WEEKS, "zh-TW")
     assert png.startswith(PNG_SIGNATURE)
     assert titles(MASTERY, WEEKS, "zh-TW") == [
-        "Mastery per task", "Accuracy, last 4 weeks", "Task", "Week",
+        "Mastery per task",
+        "Accuracy, last 4 weeks",
+        "Task",
+        "Week",
     ]
 
 

@@ -93,8 +93,9 @@ def test_extra_card_replaces_shipped_one(tmp_path: Path) -> None:
     data["title"] = {"zh": "本店專用版本", "en": "Our store's version"}
     import yaml
 
-    (tmp_path / "ours.yaml").write_text(yaml.safe_dump({"cards": [data]}, allow_unicode=True),
-                                        encoding="utf-8")
+    (tmp_path / "ours.yaml").write_text(
+        yaml.safe_dump({"cards": [data]}, allow_unicode=True), encoding="utf-8"
+    )
     kb2, problems = load_knowledge(tmp_path)
     assert [str(p) for p in problems] == []
     assert kb2.cards[card.id].title.en == "Our store's version"
@@ -103,15 +104,23 @@ def test_extra_card_replaces_shipped_one(tmp_path: Path) -> None:
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(cwd)}
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_cli_check_knowledge_ok(tmp_path: Path) -> None:
     res = run_cli("check-knowledge", cwd=tmp_path)
     assert res.returncode == 0, res.stdout + res.stderr
-    assert res.stdout.startswith("ok: 5 tasks, 17 activities, 89 indicators, 34 knowledge, "
-                                 "9 skills, 7 attitudes, ")
+    assert res.stdout.startswith(
+        "ok: 5 tasks, 17 activities, 89 indicators, 34 knowledge, 9 skills, 7 attitudes, "
+    )
 
 
 def test_cli_check_knowledge_reports_and_fails(tmp_path: Path) -> None:

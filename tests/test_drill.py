@@ -52,13 +52,14 @@ def state(qid: str, due: datetime) -> drill.SrsState:
 
 def test_due_first_most_overdue_first_then_looked_up_then_new(kb: Knowledge) -> None:
     qids = list(kb.questions)
-    states = {qids[0]: state(qids[0], NOW - timedelta(days=1)),
-              qids[1]: state(qids[1], NOW - timedelta(days=5)),
-              qids[2]: state(qids[2], NOW + timedelta(days=5))}
+    states = {
+        qids[0]: state(qids[0], NOW - timedelta(days=1)),
+        qids[1]: state(qids[1], NOW - timedelta(days=5)),
+        qids[2]: state(qids[2], NOW + timedelta(days=5)),
+    }
     looked_card = kb.questions[qids[40]].card
     assert looked_card is not None
-    picked = drill.pick_drill_questions(kb, states, {looked_card}, NOW, 5,
-                                        rng=random.Random(1))
+    picked = drill.pick_drill_questions(kb, states, {looked_card}, NOW, 5, rng=random.Random(1))
     assert picked[:2] == [qids[1], qids[0]]
     assert kb.questions[picked[2]].card == looked_card
     assert len(picked) == len(set(picked)) == 5
@@ -67,8 +68,10 @@ def test_due_first_most_overdue_first_then_looked_up_then_new(kb: Knowledge) -> 
 
 def test_new_questions_come_from_the_weakest_activities(kb: Knowledge) -> None:
     # Practised everything in T3.3 well: the new questions avoid it.
-    states = {q.id: drill.review(None, q.id, Rating.Easy, NOW - timedelta(hours=1))
-              for q in kb.questions_for("T3.3")}
+    states = {
+        q.id: drill.review(None, q.id, Rating.Easy, NOW - timedelta(hours=1))
+        for q in kb.questions_for("T3.3")
+    }
     picked = drill.pick_drill_questions(kb, states, set(), NOW, 5, rng=random.Random(2))
     acts = [kb.questions[q].activity for q in picked]
     assert "T3.3" not in acts
@@ -121,10 +124,19 @@ def test_streak_counts_local_days() -> None:
     assert progress.streak(late, now, ZoneInfo("UTC")) == 2
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("8:45", "08:45"), ("08:45", "08:45"), ("0845", "08:45"), ("23：59", "23:59"),
-    ("24:00", None), ("7", None), ("ab:cd", None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("8:45", "08:45"),
+        ("08:45", "08:45"),
+        ("0845", "08:45"),
+        ("23：59", "23:59"),
+        ("24:00", None),
+        ("7", None),
+        ("ab:cd", None),
+        ("", None),
+    ],
+)
 def test_parse_time(text: str, expected: str | None) -> None:
     assert progress.parse_hhmm(text) == expected
 
@@ -134,14 +146,17 @@ def test_ptb_days_count_sunday_as_zero() -> None:
     assert progress.ptb_days((6, 7)) == (0, 6)
 
 
-@pytest.mark.parametrize(("tz", "utc_now", "missed"), [
-    ("Asia/Taipei", datetime(2026, 11, 30, 1, 29, tzinfo=UTC), False),   # Mon 09:29
-    ("Asia/Taipei", datetime(2026, 11, 30, 3, 0, tzinfo=UTC), True),     # Mon 11:00
-    ("Asia/Taipei", datetime(2026, 11, 29, 3, 0, tzinfo=UTC), False),    # Sunday
-    ("Asia/Taipei", datetime(2026, 11, 30, 16, 30, tzinfo=UTC), True),   # Tue 00:30? no: Tue
-    ("America/New_York", datetime(2026, 11, 30, 3, 0, tzinfo=UTC), False),  # Sun 22:00
-    ("America/New_York", datetime(2026, 11, 30, 15, 0, tzinfo=UTC), True),  # Mon 10:00
-])
+@pytest.mark.parametrize(
+    ("tz", "utc_now", "missed"),
+    [
+        ("Asia/Taipei", datetime(2026, 11, 30, 1, 29, tzinfo=UTC), False),  # Mon 09:29
+        ("Asia/Taipei", datetime(2026, 11, 30, 3, 0, tzinfo=UTC), True),  # Mon 11:00
+        ("Asia/Taipei", datetime(2026, 11, 29, 3, 0, tzinfo=UTC), False),  # Sunday
+        ("Asia/Taipei", datetime(2026, 11, 30, 16, 30, tzinfo=UTC), True),  # Tue 00:30? no: Tue
+        ("America/New_York", datetime(2026, 11, 30, 3, 0, tzinfo=UTC), False),  # Sun 22:00
+        ("America/New_York", datetime(2026, 11, 30, 15, 0, tzinfo=UTC), True),  # Mon 10:00
+    ],
+)
 def test_missed_reminder_is_per_local_day(tz: str, utc_now: datetime, missed: bool) -> None:
     zone = ZoneInfo(tz)
     rem = Reminder(1, "09:30", (1, 2, 3, 4, 5), True, None)

@@ -47,7 +47,7 @@ def item_of(h: Harness, call: Call) -> storage.DrillItem:
 
 def position_of(h: Harness, item: storage.DrillItem, correct: bool) -> int:
     q = h.state.kb.questions[item.question_id]
-    want = [i for i in range(len(q.options)) if q.options[i].correct == correct][0]
+    want = next(i for i in range(len(q.options)) if q.options[i].correct == correct)
     return item.option_order.index(want)
 
 
@@ -134,7 +134,7 @@ async def test_drill_survives_a_restart(tmp_path: Path) -> None:
             item = item_of(h2, q2)
             await h2.press(AMY, q2, f"dr:a:{item.id}:{position_of(h2, item, False)}")
             await server.wait_for(lambda s: len(s.sent_to(AMY.id)) >= before + 2)
-            edit, q3 = server.sent_to(AMY.id)[before:before + 2]
+            edit, q3 = server.sent_to(AMY.id)[before : before + 2]
             assert "❌" in (edit.text or "") and "第 3/5 題" in (q3.text or "")
             done = [i for i in storage.drill_items(h2.state.db, item.drill_id) if i.answered_at]
             assert len(done) == 2
@@ -234,19 +234,23 @@ async def test_a_user_who_blocked_the_bot_is_marked_inactive(h: Harness) -> None
     jq = h.app.job_queue
     assert jq is not None
     assert not [j for j in jq.get_jobs_by_name(reminders.job_name(AMY.id)) if not j.removed]
-    assert storage.reminder_users(h.state.db) == [r for r in storage.reminder_users(h.state.db)
-                                                 if r.user_id != AMY.id]
+    assert storage.reminder_users(h.state.db) == [
+        r for r in storage.reminder_users(h.state.db) if r.user_id != AMY.id
+    ]
     # Writing again makes them active; reminders resume.
     await h.say(AMY, "/help")
     assert storage.get_user(h.state.db, AMY.id).active is True  # type: ignore[union-attr]
     assert jq.get_jobs_by_name(reminders.job_name(AMY.id))
 
 
-@pytest.mark.parametrize(("utc_now", "expect_sent"), [
-    (datetime(2026, 11, 30, 3, 0, tzinfo=UTC), True),    # Monday 11:00 in Taipei: missed
-    (datetime(2026, 11, 30, 0, 30, tzinfo=UTC), False),  # Monday 08:30: not yet due
-    (datetime(2026, 11, 29, 3, 0, tzinfo=UTC), False),   # Sunday: no reminder that day
-])
+@pytest.mark.parametrize(
+    ("utc_now", "expect_sent"),
+    [
+        (datetime(2026, 11, 30, 3, 0, tzinfo=UTC), True),  # Monday 11:00 in Taipei: missed
+        (datetime(2026, 11, 30, 0, 30, tzinfo=UTC), False),  # Monday 08:30: not yet due
+        (datetime(2026, 11, 29, 3, 0, tzinfo=UTC), False),  # Sunday: no reminder that day
+    ],
+)
 async def test_missed_reminder_is_sent_once_after_downtime(
     tmp_path: Path, utc_now: datetime, expect_sent: bool
 ) -> None:

@@ -57,11 +57,11 @@ def test_accuracy_floors_on_the_held_out_split(matcher: Matcher) -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("ＰＯＳ卡住了！！", "收銀機"),          # full width, case, punctuation, synonym
-        ("客人说收不到验证码", "驗證碼"),         # Simplified → Traditional
-        ("備分", "備份"),                         # typo in the synonym table
+        ("ＰＯＳ卡住了！！", "收銀機"),  # full width, case, punctuation, synonym
+        ("客人说收不到验证码", "驗證碼"),  # Simplified → Traditional
+        ("備分", "備份"),  # typo in the synonym table
         ("recipt", "發票"),
-        ("收\u200b銀\u200b機", "收銀機"),       # zero-width characters
+        ("收\u200b銀\u200b機", "收銀機"),  # zero-width characters
     ],
 )
 def test_normalisation(matcher: Matcher, raw: str, expected: str) -> None:
@@ -108,8 +108,15 @@ def test_reload_builds_a_new_index_object(kb: Knowledge, matcher: Matcher) -> No
 
 
 def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, input=stdin,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_cli_ask_prints_readable_hits() -> None:
@@ -120,8 +127,13 @@ def test_cli_ask_prints_readable_hits() -> None:
 
 
 def test_cli_match_streams_one_line_per_input_in_order() -> None:
-    with subprocess.Popen([sys.executable, "-m", "bot", "match", "--jsonl"], cwd=ROOT,
-                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "match", "--jsonl"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as proc:
         assert proc.stdin is not None and proc.stdout is not None
         # The first answer arrives before stdin is closed: the command streams.
         proc.stdin.write(json.dumps({"q": "發票機卡紙"}, ensure_ascii=False) + "\n")
@@ -139,8 +151,10 @@ def test_cli_match_streams_one_line_per_input_in_order() -> None:
 
 def test_cli_eval_prints_the_four_rates(tmp_path: Path) -> None:
     sample = tmp_path / "s.jsonl"
-    sample.write_text('{"q": "發票機卡紙", "expect": ["T3.3"]}\n{"q": "午餐吃什麼", "expect": []}\n',
-                      encoding="utf-8")
+    sample.write_text(
+        '{"q": "發票機卡紙", "expect": ["T3.3"]}\n{"q": "午餐吃什麼", "expect": []}\n',
+        encoding="utf-8",
+    )
     res = _cli("eval", str(sample))
     assert res.returncode == 0, res.stderr
     assert "top-1 accuracy: 100.0%" in res.stdout

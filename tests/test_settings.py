@@ -12,8 +12,16 @@ from bot.settings import SettingsError, load_settings
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)  # no stray .env
-    for name in ("TELEGRAM_BOT_TOKEN", "ADMIN_USER_IDS", "TIMEZONE", "DEFAULT_LANGUAGE",
-                 "LOG_LEVEL", "DATABASE_PATH", "EXTRA_KNOWLEDGE_DIR", "DRILL_SIZE"):
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "ADMIN_USER_IDS",
+        "TIMEZONE",
+        "DEFAULT_LANGUAGE",
+        "LOG_LEVEL",
+        "DATABASE_PATH",
+        "EXTRA_KNOWLEDGE_DIR",
+        "DRILL_SIZE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

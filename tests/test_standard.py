@@ -10,11 +10,23 @@ from knowledge.loader import load_knowledge
 from knowledge.models import LANGS, Knowledge
 
 INDICATORS_PER_ACTIVITY = {
-    "T1.1": 6, "T1.2": 10, "T1.3": 7, "T1.4": 4,
-    "T2.1": 3, "T2.2": 3, "T2.3": 4, "T2.4": 4,
-    "T3.1": 6, "T3.2": 4, "T3.3": 5,
-    "T4.1": 10, "T4.2": 7,
-    "T5.1": 4, "T5.2": 5, "T5.3": 5, "T5.4": 2,
+    "T1.1": 6,
+    "T1.2": 10,
+    "T1.3": 7,
+    "T1.4": 4,
+    "T2.1": 3,
+    "T2.2": 3,
+    "T2.3": 4,
+    "T2.4": 4,
+    "T3.1": 6,
+    "T3.2": 4,
+    "T3.3": 5,
+    "T4.1": 10,
+    "T4.2": 7,
+    "T5.1": 4,
+    "T5.2": 5,
+    "T5.3": 5,
+    "T5.4": 2,
 }
 
 
@@ -48,8 +60,13 @@ def test_counts_and_ids(kb: Knowledge) -> None:
 
 def test_outputs_including_the_q5_4_1_typo(kb: Knowledge) -> None:
     outputs = {o.id: a.id for a in kb.activities.values() for o in a.outputs}
-    assert outputs == {"O1.3.1": "T1.3", "O1.4.1": "T1.4", "O1.4.2": "T1.4",
-                       "O5.2.1": "T5.2", "O5.4.1": "T5.4"}
+    assert outputs == {
+        "O1.3.1": "T1.3",
+        "O1.4.1": "T1.4",
+        "O1.4.2": "T1.4",
+        "O5.2.1": "T5.2",
+        "O5.4.1": "T5.4",
+    }
 
 
 def test_page_break_splits_are_mended(kb: Knowledge) -> None:

@@ -10,8 +10,8 @@ import pytest
 from sqlite_utils import Database
 
 from bot import storage
-from bot.settings import Settings
 from bot.access import Visitor, admit
+from bot.settings import Settings
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
@@ -39,8 +39,10 @@ def test_newer_schema_refuses_to_start(tmp_path: Path) -> None:
     path = tmp_path / "shop.db"
     storage.open_db(path).close()
     raw = Database(path)
-    raw.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
-                "VALUES ('shopcoach', '9999_from_the_future', 'x')")
+    raw.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('shopcoach', '9999_from_the_future', 'x')"
+    )
     raw.conn.commit()
     raw.close()
     with pytest.raises(storage.SchemaTooNewError, match="9999_from_the_future"):
@@ -55,17 +57,28 @@ def test_invite_expires_and_runs_out(db: Database) -> None:
     assert storage.redeem_invite(db, inv.code, NOW)[0] == "ok"
     assert storage.redeem_invite(db, inv.code, NOW)[0] == "used_up"
     other = storage.create_invite(db, team.id, "staff", 1, NOW, days=7, max_uses=5)
-    assert storage.redeem_invite(db, other.code, NOW + timedelta(days=7, seconds=1))[0] == "expired"
+    assert (
+        storage.redeem_invite(db, other.code, NOW + timedelta(days=7, seconds=1))[0] == "expired"
+    )
     assert storage.redeem_invite(db, "nope", NOW)[0] == "unknown"
 
 
 def test_feedback_once_per_user_and_answer(db: Database) -> None:
     team = storage.create_team(db, "A", NOW)
     for uid in (1, 2):
-        storage.create_user(db, uid, first_name="u", username=None, language="zh-TW",
-                            role="staff", team_id=team.id, now=NOW)
-    qid = storage.log_question(db, 1, team.id, "收銀機當機", activity="T3.3", card="x",
-                               score=90.0, tier="answer", now=NOW)
+        storage.create_user(
+            db,
+            uid,
+            first_name="u",
+            username=None,
+            language="zh-TW",
+            role="staff",
+            team_id=team.id,
+            now=NOW,
+        )
+    qid = storage.log_question(
+        db, 1, team.id, "收銀機當機", activity="T3.3", card="x", score=90.0, tier="answer", now=NOW
+    )
     assert storage.set_feedback(db, qid, 1, 1)
     assert storage.set_feedback(db, qid, 1, -1)  # a second tap changes it
     assert not storage.set_feedback(db, qid, 2, 1)  # someone else's answer
@@ -77,10 +90,19 @@ def test_feedback_once_per_user_and_answer(db: Database) -> None:
 def test_delete_user_removes_their_questions_only(db: Database) -> None:
     team = storage.create_team(db, "A", NOW)
     for uid in (1, 2):
-        storage.create_user(db, uid, first_name="u", username=None, language="en",
-                            role="staff", team_id=team.id, now=NOW)
-        storage.log_question(db, uid, team.id, "q", activity=None, card=None, score=None,
-                             tier="none", now=NOW)
+        storage.create_user(
+            db,
+            uid,
+            first_name="u",
+            username=None,
+            language="en",
+            role="staff",
+            team_id=team.id,
+            now=NOW,
+        )
+        storage.log_question(
+            db, uid, team.id, "q", activity=None, card=None, score=None, tier="none", now=NOW
+        )
     assert storage.delete_user(db, 1)
     assert storage.get_user(db, 1) is None
     assert storage.count_rows(db, "questions", 1) == 0
@@ -90,14 +112,18 @@ def test_delete_user_removes_their_questions_only(db: Database) -> None:
 def test_unanswered_is_per_team(db: Database) -> None:
     a = storage.create_team(db, "A", NOW)
     b = storage.create_team(db, "B", NOW)
-    storage.create_user(db, 1, first_name="Amy", username=None, language="en", role="staff",
-                        team_id=a.id, now=NOW)
-    storage.create_user(db, 2, first_name="Bob", username=None, language="en", role="staff",
-                        team_id=b.id, now=NOW)
-    storage.log_question(db, 1, a.id, "where is the mop", activity=None, card=None, score=None,
-                         tier="none", now=NOW)
-    storage.log_question(db, 2, b.id, "secret of team B", activity=None, card=None, score=None,
-                         tier="none", now=NOW)
+    storage.create_user(
+        db, 1, first_name="Amy", username=None, language="en", role="staff", team_id=a.id, now=NOW
+    )
+    storage.create_user(
+        db, 2, first_name="Bob", username=None, language="en", role="staff", team_id=b.id, now=NOW
+    )
+    storage.log_question(
+        db, 1, a.id, "where is the mop", activity=None, card=None, score=None, tier="none", now=NOW
+    )
+    storage.log_question(
+        db, 2, b.id, "secret of team B", activity=None, card=None, score=None, tier="none", now=NOW
+    )
     rows = storage.unanswered(db, a.id, NOW - timedelta(days=1))
     assert [(r["text"], r["first_name"]) for r in rows] == [("where is the mop", "Amy")]
 
@@ -116,8 +142,12 @@ def test_admission_rules(db: Database) -> None:
     team = storage.create_team(db, "T", NOW)
     inv = storage.create_invite(db, team.id, "supervisor", 7, NOW, days=7, max_uses=1)
     sup, how = admit(db, s, Visitor(8, "Sue", None, "zh-TW"), inv.code, NOW)
-    assert how == "joined" and sup is not None and (sup.role, sup.team_id) == ("supervisor", team.id)
+    assert (
+        how == "joined" and sup is not None and (sup.role, sup.team_id) == ("supervisor", team.id)
+    )
     assert admit(db, s, Visitor(8, "Sue", None, "zh-TW"), inv.code, NOW)[1] == "already_member"
     assert admit(db, s, Visitor(9, "Sam", None, "en"), inv.code, NOW)[1] == "used_up"
-    opened, how = admit(db, _settings(access_mode="open"), Visitor(10, "Oz", None, "en"), None, NOW)
+    opened, how = admit(
+        db, _settings(access_mode="open"), Visitor(10, "Oz", None, "en"), None, NOW
+    )
     assert how == "open" and opened is not None and opened.role == "staff"
