@@ -404,3 +404,30 @@ def test_webhook_without_secret_exits_2(tmp_path: Path) -> None:
     )
     assert res.returncode == 2
     assert "WEBHOOK_SECRET" in res.stderr and "Traceback" not in res.stderr
+
+
+async def test_run_logs_the_bot_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    import signal
+
+    async with FakeBotApi() as server:
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+               "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+               "TELEGRAM_BOT_TOKEN": server.token, "DATABASE_PATH": str(tmp_path / "d" / "x.db"),
+               "TELEGRAM_API_BASE_URL": f"{server.url}/bot", "ADMIN_USER_IDS": str(ADMIN.id)}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        await server.wait_for(lambda s: s.calls_of("getUpdates"), timeout=60)
+        server.send_text(ADMIN, "/start")
+        await server.wait_for_reply(ADMIN.id, timeout=30)
+        proc.send_signal(signal.SIGTERM)
+        _out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 0
+    log = err.decode()
+    assert "started as @shopcoach_test_bot, mode polling, database" in log
+    assert "Traceback" not in log
+    db = storage.open_db(tmp_path / "d" / "x.db")
+    try:
+        assert storage.get_user(db, ADMIN.id) is not None  # committed before the stop
+    finally:
+        db.close()
