@@ -42,7 +42,8 @@ def schedule(job_queue: JobQueue, state: BotState, rem: Reminder) -> None:  # ty
 def rebuild(app: Application) -> int:  # type: ignore[type-arg]
     """Schedule every reminder from the database and catch up today's missed ones."""
     state: BotState = app.bot_data
-    assert state.db is not None and state.settings is not None
+    assert state.db is not None
+    assert state.settings is not None
     assert app.job_queue is not None
     now, tz = state.clock(), state.settings.tz
     missed = 0

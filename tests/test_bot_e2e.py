@@ -410,13 +410,25 @@ async def test_run_logs_the_bot_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
     import signal
 
     async with FakeBotApi() as server:
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-               "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-               "TELEGRAM_BOT_TOKEN": server.token, "DATABASE_PATH": str(tmp_path / "d" / "x.db"),
-               "TELEGRAM_API_BASE_URL": f"{server.url}/bot", "ADMIN_USER_IDS": str(ADMIN.id)}
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+            "TELEGRAM_BOT_TOKEN": server.token,
+            "DATABASE_PATH": str(tmp_path / "d" / "x.db"),
+            "TELEGRAM_API_BASE_URL": f"{server.url}/bot",
+            "ADMIN_USER_IDS": str(ADMIN.id),
+        }
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         await server.wait_for(lambda s: s.calls_of("getUpdates"), timeout=60)
         server.send_text(ADMIN, "/start")
         await server.wait_for_reply(ADMIN.id, timeout=30)
