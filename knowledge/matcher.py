@@ -157,7 +157,10 @@ class Normalizer:
         self._canonical = {c for c in mapping.values() if not _LATIN_RE.match(c)}
         stops = [self._base(w) for w in stopwords]
         self._stop_latin = {w for w in stops if _LATIN_RE.match(w)}
-        self._stops = _Replacer({w: "" for w in stops if w and not _LATIN_RE.match(w)})
+        cjk_stops = [w for w in stops if w and not _LATIN_RE.match(w)]
+        # Single-character stop words go in one C-speed translate; phrases need the scan.
+        self._stop_chars = {ord(w): " " for w in cjk_stops if len(w) == 1}
+        self._stops = _Replacer({w: "" for w in cjk_stops if len(w) > 1})
 
     @staticmethod
     def _base(text: str) -> str:
@@ -179,19 +182,38 @@ class Normalizer:
 
     def terms(self, normalized: str) -> list[str]:
         """Chinese character bigrams (a lone character stays a unigram) and English words."""
-        parts: list[str] = []
-        run: list[str] = []
-        for tok in normalized.split():
-            if tok in self._canonical:
-                if run:
-                    parts.append(self._stops.sub(" ".join(run)))
-                    run = []
-                parts.append(tok)
-            else:
-                run.append(tok)
-        if run:
-            parts.append(self._stops.sub(" ".join(run)))
-        text = " ".join(parts)
+        return self.terms_many([normalized])[0]
+
+    def terms_many(self, texts: list[str]) -> list[list[str]]:
+        """`terms` for many texts, with one stop-word pass over all of them."""
+        # Canonical words are kept whole; everything else goes through the stop-word scan,
+        # all texts at once, separated by line breaks that no stop word spans.
+        layouts: list[list[tuple[bool, str]]] = []
+        runs: list[str] = []
+        for text in texts:
+            layout: list[tuple[bool, str]] = []
+            run: list[str] = []
+            for tok in text.split():
+                if tok in self._canonical:
+                    if run:
+                        layout.append((False, str(len(runs))))
+                        runs.append(" ".join(run))
+                        run = []
+                    layout.append((True, tok))
+                else:
+                    run.append(tok)
+            if run:
+                layout.append((False, str(len(runs))))
+                runs.append(" ".join(run))
+            layouts.append(layout)
+        joined = self._stops.sub("\n".join(runs)).translate(self._stop_chars)
+        cleaned = joined.split("\n") if runs else []
+        return [
+            self._split_terms(" ".join(tok if keep else cleaned[int(tok)] for keep, tok in layout))
+            for layout in layouts
+        ]
+
+    def _split_terms(self, text: str) -> list[str]:
         out: list[str] = []
         for run in _RUN_RE.findall(text):
             if run[0].isascii():
@@ -248,6 +270,7 @@ class Matcher:
         for q in kb.questions.values():
             if q.card:
                 teaching.setdefault(q.card, []).append(q)
+        pending: list[tuple[str, str | None, list[str], list[str]]] = []
         for card in kb.cards.values():
             names = [card.title.zh, card.title.en, *card.aliases.all()]
             body = [s.zh for s in card.steps] + [s.en for s in card.steps]
@@ -256,12 +279,27 @@ class Matcher:
             # The quiz scenarios that teach this card describe situations in plain words.
             for q in teaching.get(card.id, []):
                 body += [q.question.zh, q.question.en, q.explanation.zh, q.explanation.en]
-            docs_tf = self._add(docs, card.activity, card.id, names, body)
-            tfs.append(docs_tf)
+            pending.append((card.activity, card.id, names, body))
         for act in kb.activities.values():
             names = [act.title.zh, act.title.en]
             body = [i.text.zh for i in act.indicators] + [i.text.en for i in act.indicators]
-            tfs.append(self._add(docs, act.id, None, names, body))
+            pending.append((act.id, None, names, body))
+        # Normalise every text in one batch: OpenCC and the phrase scan cost per call.
+        texts = [[s for s in (*names, *body) if s] for _a, _c, names, body in pending]
+        flat = self.norm.normalize_many([t for group in texts for t in group])
+        pos = 0
+        for (activity, card_id, names, _body), group in zip(pending, texts, strict=True):
+            n_names = sum(1 for s in names if s)
+            tfs.append(
+                self._add(
+                    docs,
+                    activity,
+                    card_id,
+                    flat[pos : pos + n_names],
+                    flat[pos + n_names : pos + len(group)],
+                )
+            )
+            pos += len(group)
         self.docs = docs
         n = len(docs)
         df: Counter[str] = Counter()
@@ -298,17 +336,22 @@ class Matcher:
             for p in phrases
         }
         self._smalltalk_len = max((len(p) for p in self._smalltalk), default=0)
-        self._vocab_latin = sorted(t for t in self.idf if t.isascii() and len(t) >= 3)
+        # Known English words by first letter: a typo rarely changes the first letter, and
+        # comparing against 1/26 of the vocabulary keeps English questions fast.
+        self._vocab_latin: dict[str, list[str]] = {}
+        for t in sorted(self.idf):
+            if t.isascii() and len(t) >= 3:
+                self._vocab_latin.setdefault(t[0], []).append(t)
 
     def _add(
         self, docs: list[_Doc], activity: str, card: str | None, names: list[str], body: list[str]
     ) -> Counter[str]:
+        """Index one entry from its already normalised titles/aliases and body texts."""
         w = self.weights
-        names = [s for s in names if s]
-        normalized = self.norm.normalize_many([*names, *(s for s in body if s)])
-        names_n = tuple(normalized[: len(names)])
-        name_terms = [t for s in names_n for t in self.norm.terms(s)]
-        body_terms = [t for s in normalized[len(names) :] for t in self.norm.terms(s)]
+        names_n = tuple(names)
+        all_terms = self.norm.terms_many([*names_n, *body])
+        name_terms = [t for ts in all_terms[: len(names_n)] for t in ts]
+        body_terms = [t for ts in all_terms[len(names_n) :] for t in ts]
         docs.append(
             _Doc(
                 activity,
@@ -331,7 +374,11 @@ class Matcher:
         if term in self.idf or not term.isascii() or len(term) < 4 or term.isdigit():
             return term
         best = process.extractOne(
-            term, self._vocab_latin, scorer=fuzz.ratio, processor=None, score_cutoff=80
+            term,
+            self._vocab_latin.get(term[0], []),
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=80,
         )
         return best[0] if best else term
 
@@ -363,8 +410,9 @@ class Matcher:
         cand = np.argpartition(-bm25, n_cand - 1)[:n_cand]
         # Closest title/alias per candidate: one rapidfuzz call over all their names.
         starts, ends = self._name_start[cand], self._name_start[cand + 1]
+        flat = self._flat_names
         names_list = [
-            self._flat_names[k] for a, b in zip(starts, ends, strict=True) for k in range(a, b)
+            nm for a, b in zip(starts.tolist(), ends.tolist(), strict=True) for nm in flat[a:b]
         ]
         q_flat = normalized.replace(" ", "")
         ratios = (

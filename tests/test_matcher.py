@@ -54,7 +54,7 @@ def test_accuracy_floors_on_the_held_out_split(matcher: Matcher) -> None:
     summary = report.format()
     top1, top3 = report.top1_pct, report.top3_pct
     off_none, on_none = report.off_none_pct, report.on_none_pct
-    assert top1 >= min(TOP1_FLOOR, TOP1_REACHED), summary
+    assert top1 >= TOP1_REACHED, summary  # raise to TOP1_FLOOR when it holds
     assert top3 >= 95.0, summary
     assert off_none >= 90.0, summary
     assert on_none <= 5.0, summary
