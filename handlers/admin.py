@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from html import escape
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.helpers import create_deep_linked_url
 
 from bot import storage
 from bot.context import ShopContext
+from bot.storage import Role, Team, User
 from bot.texts import t
 from handlers.common import member, send
 from knowledge.loader import load_knowledge
@@ -20,26 +21,29 @@ def _link(context: ShopContext, code: str) -> str:
     return create_deep_linked_url(context.bot.username, code)
 
 
-async def newteam(update: Update, context: ShopContext) -> None:
-    """/newteam <name>: create a team and return a supervisor invite (admins)."""
+async def _allowed(
+    update: Update, context: ShopContext, roles: tuple[str, ...], refusal: str
+) -> tuple[User, Message] | None:
+    """The member and their message when their role may use the command; else say no."""
     user = await member(update, context)
     message = update.effective_message
     if user is None or message is None:
-        return
-    lang = user.language
-    if user.role != "admin":
-        await send(message, t("admin.only", lang))
-        return
-    name = " ".join(context.args or []).strip()
-    if not name:
-        await send(message, t("newteam.usage", lang))
-        return
+        return None
+    if user.role not in roles:
+        await send(message, t(refusal, user.language))
+        return None
+    return user, message
+
+
+async def _send_invite(
+    context: ShopContext, message: Message, user: User, team: Team, role: Role, key: str
+) -> None:
+    """Create an invite for a team and send its deep link with its limits."""
     s = context.settings
-    team = storage.create_team(context.db, name, context.now())
     inv = storage.create_invite(
         context.db,
         team.id,
-        "supervisor",
+        role,
         user.id,
         context.now(),
         days=s.invite_days,
@@ -48,8 +52,8 @@ async def newteam(update: Update, context: ShopContext) -> None:
     await send(
         message,
         t(
-            "newteam.done",
-            lang,
+            key,
+            user.language,
             team=escape(team.name),
             id=team.id,
             days=s.invite_days,
@@ -59,16 +63,27 @@ async def newteam(update: Update, context: ShopContext) -> None:
     )
 
 
+async def newteam(update: Update, context: ShopContext) -> None:
+    """/newteam <name>: create a team and return a supervisor invite (admins)."""
+    allowed = await _allowed(update, context, ("admin",), "admin.only")
+    if allowed is None:
+        return
+    user, message = allowed
+    name = " ".join(context.args or []).strip()
+    if not name:
+        await send(message, t("newteam.usage", user.language))
+        return
+    team = storage.create_team(context.db, name, context.now())
+    await _send_invite(context, message, user, team, "supervisor", "newteam.done")
+
+
 async def invite(update: Update, context: ShopContext) -> None:
     """/invite: a staff invite for the supervisor's team (admins name the team id)."""
-    user = await member(update, context)
-    message = update.effective_message
-    if user is None or message is None:
+    allowed = await _allowed(update, context, ("supervisor", "admin"), "supervisor.only")
+    if allowed is None:
         return
+    user, message = allowed
     lang = user.language
-    if user.role == "staff":
-        await send(message, t("supervisor.only", lang))
-        return
     team_id = user.team_id
     if user.role == "admin" and context.args:
         arg = context.args[0]
@@ -80,39 +95,16 @@ async def invite(update: Update, context: ShopContext) -> None:
     if team is None:
         await send(message, t("invite.usage_admin", lang))
         return
-    s = context.settings
-    inv = storage.create_invite(
-        context.db,
-        team.id,
-        "staff",
-        user.id,
-        context.now(),
-        days=s.invite_days,
-        max_uses=s.invite_uses,
-    )
-    await send(
-        message,
-        t(
-            "invite.made",
-            lang,
-            team=escape(team.name),
-            days=s.invite_days,
-            uses=s.invite_uses,
-            link=_link(context, inv.code),
-        ),
-    )
+    await _send_invite(context, message, user, team, "staff", "invite.made")
 
 
 async def teams(update: Update, context: ShopContext) -> None:
     """/teams: every team with its size (admins)."""
-    user = await member(update, context)
-    message = update.effective_message
-    if user is None or message is None:
+    allowed = await _allowed(update, context, ("admin",), "admin.only")
+    if allowed is None:
         return
+    user, message = allowed
     lang = user.language
-    if user.role != "admin":
-        await send(message, t("admin.only", lang))
-        return
     all_teams = storage.list_teams(context.db)
     if not all_teams:
         await send(message, t("teams.none", lang))
@@ -133,14 +125,11 @@ async def teams(update: Update, context: ShopContext) -> None:
 
 async def reload_knowledge(update: Update, context: ShopContext) -> None:
     """/reload: load the knowledge files again and swap in a new index (admins)."""
-    user = await member(update, context)
-    message = update.effective_message
-    if user is None or message is None:
+    allowed = await _allowed(update, context, ("admin",), "admin.only")
+    if allowed is None:
         return
+    user, message = allowed
     lang = user.language
-    if user.role != "admin":
-        await send(message, t("admin.only", lang))
-        return
     extra = context.settings.extra_knowledge_dir
     # Parsing and indexing take a fraction of a second; keep the event loop free meanwhile.
     kb, problems = await asyncio.to_thread(load_knowledge, extra)
