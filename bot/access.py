@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from bot import storage
 from bot.settings import Settings
-from bot.storage import User
+from bot.storage import Role, User
 
 Admission = Literal[
     "member",
@@ -53,16 +53,7 @@ def admit(
             return user, outcome  # type: ignore[return-value]
         role = "admin" if is_admin else inv.role
         if user is None:
-            user = storage.create_user(
-                db,
-                who.id,
-                first_name=who.first_name,
-                username=who.username,
-                language=who.language,
-                role=role,
-                team_id=inv.team_id,
-                now=now,
-            )
+            user = _create(db, who, role, inv.team_id, now)  # type: ignore[arg-type]
         else:
             storage.set_role(db, who.id, role, inv.team_id)
             user = storage.get_user(db, who.id)
@@ -73,29 +64,24 @@ def admit(
             user = storage.get_user(db, who.id)
         return user, "member"
     if is_admin:
-        return storage.create_user(
-            db,
-            who.id,
-            first_name=who.first_name,
-            username=who.username,
-            language=who.language,
-            role="admin",
-            team_id=None,
-            now=now,
-        ), "admin"
+        return _create(db, who, "admin", None, now), "admin"
     if settings.access_mode == "open":
         team = storage.default_team(db, "ShopCoach", now)
-        return storage.create_user(
-            db,
-            who.id,
-            first_name=who.first_name,
-            username=who.username,
-            language=who.language,
-            role="staff",
-            team_id=team.id,
-            now=now,
-        ), "open"
+        return _create(db, who, "staff", team.id, now), "open"
     return None, "stranger"
+
+
+def _create(db: Database, who: Visitor, role: Role, team_id: int | None, now: datetime) -> User:
+    return storage.create_user(
+        db,
+        who.id,
+        first_name=who.first_name,
+        username=who.username,
+        language=who.language,
+        role=role,
+        team_id=team_id,
+        now=now,
+    )
 
 
 def _same_team(db: Database, user: User | None, code: str) -> bool:

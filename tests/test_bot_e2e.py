@@ -316,25 +316,34 @@ async def test_a_429_is_waited_out_not_dropped(h: Harness) -> None:
     assert len([c for c in h.server.calls_of("sendMessage") if c.error_code == 429]) == 1
 
 
+async def start_bot_process(
+    server: FakeBotApi, tmp_path: Path, db: Path, **env: str
+) -> asyncio.subprocess.Process:
+    """`python -m bot run` as an operator starts it, against the fake Bot API server."""
+    base = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        "TELEGRAM_BOT_TOKEN": server.token,
+        "DATABASE_PATH": str(db),
+        "TELEGRAM_API_BASE_URL": f"{server.url}/bot",
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env={**base, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
 async def test_rejected_token_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     async with FakeBotApi() as server:
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
-            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-            "TELEGRAM_BOT_TOKEN": "123:WRONG",
-            "DATABASE_PATH": str(tmp_path / "x.db"),
-            "TELEGRAM_API_BASE_URL": f"{server.url}/bot",
-        }
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+        proc = await start_bot_process(
+            server, tmp_path, tmp_path / "x.db", TELEGRAM_BOT_TOKEN="123:WRONG"
         )
         _out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode == 2
@@ -410,24 +419,8 @@ async def test_run_logs_the_bot_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
     import signal
 
     async with FakeBotApi() as server:
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
-            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-            "TELEGRAM_BOT_TOKEN": server.token,
-            "DATABASE_PATH": str(tmp_path / "d" / "x.db"),
-            "TELEGRAM_API_BASE_URL": f"{server.url}/bot",
-            "ADMIN_USER_IDS": str(ADMIN.id),
-        }
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+        proc = await start_bot_process(
+            server, tmp_path, tmp_path / "d" / "x.db", ADMIN_USER_IDS=str(ADMIN.id)
         )
         await server.wait_for(lambda s: s.calls_of("getUpdates"), timeout=60)
         server.send_text(ADMIN, "/start")
