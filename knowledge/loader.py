@@ -57,7 +57,9 @@ TOP_KEYS = (
     "synonyms",
     "stopwords",
     "smalltalk",
+    "examples",
 )
+EXAMPLE_LIMIT = 300
 
 
 @dataclass(frozen=True)
@@ -123,10 +125,13 @@ def load_knowledge(
 
     standard: StandardMeta | None = None
     entries: dict[str, dict[str, _Entry]] = {
-        k: {} for k in TOP_KEYS if k not in ("standard", "synonyms", "stopwords", "smalltalk")
+        k: {}
+        for k in TOP_KEYS
+        if k not in ("standard", "synonyms", "stopwords", "smalltalk", "examples")
     }
     word_lists: dict[str, list[list[str]]] = {"synonyms": [], "stopwords": []}
     smalltalk: dict[str, list[str]] = {}
+    examples: list[tuple[str, str, int, str]] = []  # file, activity, position, phrase
 
     def add(kind: str, model: BaseModel, file: str, source: int) -> None:
         ident = str(getattr(model, "id", "-"))
@@ -180,17 +185,23 @@ def load_knowledge(
                 except ValidationError as exc:
                     problems.extend(Problem(name, "standard", _describe(e)) for e in exc.errors())
                 continue
-            if key == "smalltalk":
+            if key in ("smalltalk", "examples"):
                 if not isinstance(value, dict) or not all(
                     isinstance(k, str)
                     and isinstance(v, list)
                     and all(isinstance(w, str) for w in v)
                     for k, v in value.items()
                 ):
-                    problems.append(Problem(name, key, "must map a kind to a list of phrases"))
+                    what = "a kind" if key == "smalltalk" else "an activity id"
+                    problems.append(Problem(name, key, f"must map {what} to a list of phrases"))
                 else:
                     for kind, phrases in value.items():
-                        smalltalk.setdefault(kind, []).extend(phrases)
+                        if key == "smalltalk":
+                            smalltalk.setdefault(kind, []).extend(phrases)
+                        else:
+                            examples.extend(
+                                (name, kind, k, p.strip()) for k, p in enumerate(phrases, 1)
+                            )
                 continue
             if key in word_lists:
                 if not isinstance(value, list) or not all(
@@ -242,10 +253,40 @@ def load_knowledge(
         synonyms=word_lists["synonyms"],
         stopwords=[w for group in word_lists["stopwords"] for w in group],
         smalltalk=smalltalk,
+        examples=_examples(examples, activities, problems),
     )
     std_file = files["tasks"].get(next(iter(tasks), ""), _display(data_dir / "standard.yaml"))
     problems.extend(check(kb, files, std_file))
     return kb, problems
+
+
+def _examples(
+    entries: list[tuple[str, str, int, str]],
+    activities: dict[str, Activity],
+    problems: list[Problem],
+) -> dict[str, list[str]]:
+    """Example questions by activity; bad ones are reported (file, activity[position])."""
+    out: dict[str, list[str]] = {}
+    seen: set[tuple[str, str]] = set()
+    unknown: set[tuple[str, str]] = set()
+    for file, act_id, k, phrase in entries:
+        if act_id not in activities:
+            if (file, act_id) not in unknown:
+                problems.append(Problem(file, f"examples.{act_id}", "unknown activity"))
+                unknown.add((file, act_id))
+            continue
+        where = f"examples.{act_id}[{k}]"
+        key = (act_id, fold_key(phrase))
+        if not phrase:
+            problems.append(Problem(file, where, "empty example"))
+        elif len(phrase) > EXAMPLE_LIMIT:
+            problems.append(Problem(file, where, f"over {EXAMPLE_LIMIT} characters"))
+        elif key in seen:
+            problems.append(Problem(file, where, "the same example twice"))
+        else:
+            seen.add(key)
+            out.setdefault(act_id, []).append(phrase)
+    return out
 
 
 def load_knowledge_or_raise(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Knowledge:
@@ -437,4 +478,5 @@ def check(kb: Knowledge, files: dict[str, dict[str, str]], std_file: str) -> lis
                 p(where, act_id, f"{n_cards} cards (need at least {MIN_CARDS_PER_ACTIVITY})")
             if n_q < MIN_QUESTIONS_PER_ACTIVITY:
                 p(where, act_id, f"{n_q} questions (need at least {MIN_QUESTIONS_PER_ACTIVITY})")
+
     return out

@@ -8,11 +8,15 @@ bigrams, English words), and scored in two stages:
 2. candidates are re-ranked on how much of the question each one explains
    (idf-weighted term coverage of its title and aliases, and of all its text) and on the
    closest alias as a whole string (rapidfuzz `fuzz.ratio`), which catches near-verbatim
-   phrasings and typos.
+   phrasings and typos;
+3. an activity classifier (knowledge/classifier.py, naive Bayes over the same terms, learnt
+   from aliases, indicators and staff's example questions) weighs each candidate by how
+   likely its activity is for a question worded like this one.
 
-The re-ranked score (0–100) gives the tier: `answer`, `suggest` or `none`. Weights and
-thresholds were tuned on the dev split of tests/data/questions.jsonl; bench/bench_match.py
-measures them against plain baselines.
+The lexical score (0–100) decides whether anything fits (tier `none` below `suggest_at`);
+the weighted score ranks and decides between `answer` and `suggest`. Weights and
+thresholds were tuned on dev data (tests/data/questions.jsonl's dev split and
+tests/data/dev8-*.jsonl); bench/bench_match.py measures them against plain baselines.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ from typing import Literal
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from knowledge.classifier import ActivityClassifier
 from knowledge.models import Knowledge, Question
-from knowledge.normalize import fold, to_traditional
+from knowledge.normalize import fold, sound_key, to_traditional
 
 Tier = Literal["answer", "suggest", "none"]
 
@@ -56,18 +61,13 @@ class Weights:
     evidence_full: float = 3.0  # idf mass from which evidence counts fully
     damp_floor: float = 0.6
     w_second: float = 0.2  # share of an activity's second-best entry added to ranking
+    w_class: float = 0.4  # how far the activity classifier can lower an unlikely activity
+    class_temperature: float = 2.0  # flattens the classifier's overconfident odds
+    class_alpha: float = 0.3  # its additive smoothing
+    repeat_discount: float = 0.5  # an activity's second and later entries rank this much lower
     answer_at: float = 50.0  # score from which the top hit is answered directly
     answer_margin: float = 6.0  # … when it leads the best other activity by this much
     suggest_at: float = 40.0  # score from which hits are offered as "did you mean"
-
-
-@dataclass(frozen=True)
-class Features:
-    cov_names: float  # share of the question's information found in titles/aliases
-    cov_body: float  # … found only in steps or indicator texts
-    alias: float  # closest title/alias as a whole string (rapidfuzz ratio), 0-1
-    bm25: float  # raw BM25 of the entry
-    evidence: float  # idf mass of the question's terms the entry contains
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,10 @@ class Result:
         }
 
 
+def _char_class(chars: Iterable[str]) -> str:
+    return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+
+
 class _Replacer:
     """Greedy longest-match replacement of whole phrases (English phrases on word bounds).
 
@@ -108,12 +112,22 @@ class _Replacer:
                 self._by_head.setdefault(src[:2], []).append((src, dst))
         for options in self._by_head.values():
             options.sort(key=lambda x: -len(x[0]))
-        # Positions worth a look: a CJK character some phrase starts with, or the start of
-        # an English word. One character-class scan in C finds them.
-        cjk = sorted({src[0] for src in mapping if src and not src[0].isascii()})
-        parts = [f"[{''.join(map(re.escape, cjk))}]"] if cjk else []
-        if any(src and src[0].isascii() for src in mapping):
-            parts.append(r"(?<![a-z0-9])[a-z0-9]")
+        # Positions worth a look: where the first two characters could begin some phrase (or
+        # the one character, for one-character phrases); English phrases only at word starts.
+        # The character-class scan runs in C and leaves few positions to Python.
+        parts = []
+        for latin in (False, True):
+            srcs = [
+                src for src in mapping if src and (src[0].isascii() and src[0].isalnum()) == latin
+            ]
+            lone = {src for src in srcs if len(src) == 1}
+            firsts = {src[0] for src in srcs if len(src) > 1}
+            seconds = {src[1] for src in srcs if len(src) > 1}
+            pre = r"(?<![a-z0-9])" if latin else ""
+            if firsts:
+                parts.append(f"{pre}{_char_class(firsts)}(?={_char_class(seconds)})")
+            if lone:
+                parts.append(f"{pre}{_char_class(lone)}")
         self._heads_re = re.compile("|".join(parts)) if parts else None
 
     def sub(self, text: str) -> str:
@@ -229,6 +243,18 @@ class Normalizer:
         return out
 
 
+def _flat_postings(
+    terms: list[str], docs: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[int, int]]]:
+    """Rows (term, doc, weight) grouped by term: docs, weights and each term's slice."""
+    ids: dict[str, int] = {}
+    codes = np.array([ids.setdefault(t, len(ids)) for t in terms], dtype=np.int64)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1)).tolist()
+    span = {t: (bounds[k], bounds[k + 1]) for t, k in ids.items()}
+    return docs[order], weights[order], span
+
+
 def _stem(word: str) -> str:
     # A light English stemmer: enough to make "printers"/"printer", "backups"/"backup" meet.
     if len(word) > 5 and word.endswith("ing"):
@@ -288,17 +314,22 @@ class Matcher:
         texts = [[s for s in (*names, *body) if s] for _a, _c, names, body in pending]
         flat = self.norm.normalize_many([t for group in texts for t in group])
         pos = 0
+        # What the classifier learns from: each card title/alias on its own, and everything
+        # an activity says of itself (titles and indicators), labelled with the activity.
+        samples: list[tuple[str, list[str]]] = []
         for (activity, card_id, names, _body), group in zip(pending, texts, strict=True):
             n_names = sum(1 for s in names if s)
-            tfs.append(
-                self._add(
-                    docs,
-                    activity,
-                    card_id,
-                    flat[pos : pos + n_names],
-                    flat[pos + n_names : pos + len(group)],
-                )
+            tf, name_terms, body_terms = self._add(
+                docs,
+                activity,
+                card_id,
+                flat[pos : pos + n_names],
+                flat[pos + n_names : pos + len(group)],
             )
+            tfs.append(tf)
+            samples.extend((activity, ts) for ts in name_terms)
+            if card_id is None:
+                samples.extend((activity, ts) for ts in body_terms)
             pos += len(group)
         self.docs = docs
         n = len(docs)
@@ -311,22 +342,23 @@ class Matcher:
         self.unknown_idf = math.log(1 + (n + 0.5) / 0.5) if n else 1.0
         lengths = np.array([sum(tf.values()) for tf in tfs], dtype=np.float64)
         avg = float(lengths.mean()) if n else 1.0
-        postings: dict[str, tuple[list[int], list[float]]] = {}
-        for i, tf in enumerate(tfs):
-            norm = w.k1 * (1 - w.b + w.b * lengths[i] / avg)
-            for term, f in tf.items():
-                ids, ws = postings.setdefault(term, ([], []))
-                ids.append(i)
-                ws.append(self.idf[term] * f * (w.k1 + 1) / (f + norm))
-        self._postings = {
-            t: (np.array(ids, dtype=np.int32), np.array(ws, dtype=np.float64))
-            for t, (ids, ws) in postings.items()
-        }
-        name_ids: dict[str, list[int]] = {}
-        for i, d in enumerate(docs):
-            for term in d.name_terms:
-                name_ids.setdefault(term, []).append(i)
-        self._name_ids = {t: np.array(v, dtype=np.int32) for t, v in name_ids.items()}
+        # Postings in one flat array per kind, term by term (a term's entries are a slice):
+        # thousands of small arrays would cost more to build than the whole rest.
+        term_rows = [(t, i, f) for i, tf in enumerate(tfs) for t, f in tf.items()]
+        doc_ids = np.array([i for _t, i, _f in term_rows], dtype=np.int32)
+        freqs = np.array([f for _t, _i, f in term_rows], dtype=np.float64)
+        idfs = np.array([self.idf[t] for t, _i, _f in term_rows], dtype=np.float64)
+        bm25_norm = w.k1 * (1 - w.b + w.b * lengths[doc_ids] / avg) if n else freqs
+        weights_ = idfs * freqs * (w.k1 + 1) / (freqs + bm25_norm)
+        self._post_docs, self._post_w, self._post_span = _flat_postings(
+            [t for t, _i, _f in term_rows], doc_ids, weights_
+        )
+        name_rows = [(t, i) for i, d in enumerate(docs) for t in d.name_terms]
+        self._name_docs, _unused, self._name_span = _flat_postings(
+            [t for t, _i in name_rows],
+            np.array([i for _t, i in name_rows], dtype=np.int32),
+            np.zeros(len(name_rows), dtype=np.float64),
+        )
         # All titles/aliases in one list, doc by doc, for one rapidfuzz call per question.
         self._flat_names: list[str] = [nm for d in docs for nm in d.flat_names]
         self._name_start = np.cumsum([0] + [len(d.flat_names) for d in docs]).astype(np.int64)
@@ -342,11 +374,28 @@ class Matcher:
         for t in sorted(self.idf):
             if t.isascii() and len(t) >= 3:
                 self._vocab_latin.setdefault(t[0], []).append(t)
+        # Chinese words of titles and aliases by how they sound, for 注音 typing slips; of
+        # two words that sound alike, the more common one.
+        self._by_sound: dict[tuple[str | None, str | None], str] = {}
+        for t in sorted({t for d in docs for t in d.name_terms}, key=lambda t: (-df[t], t)):
+            if len(t) == 2 and not t.isascii():
+                self._by_sound.setdefault((sound_key(t[0]), sound_key(t[1])), t)
+        # Staff's example questions, read like a question (typos corrected the same way).
+        labels = [a for a, phrases in kb.examples.items() for _ in phrases]
+        phrases = [p for ps in kb.examples.values() for p in ps]
+        for label, terms in zip(
+            labels, self.norm.terms_many(self.norm.normalize_many(phrases)), strict=True
+        ):
+            samples.append((label, [self._correct(t) for t in terms]))
+        self.classifier = ActivityClassifier(samples, alpha=w.class_alpha)
 
     def _add(
         self, docs: list[_Doc], activity: str, card: str | None, names: list[str], body: list[str]
-    ) -> Counter[str]:
-        """Index one entry from its already normalised titles/aliases and body texts."""
+    ) -> tuple[Counter[str], list[list[str]], list[list[str]]]:
+        """Index one entry from its normalised titles/aliases and body texts.
+
+        Returns its weighted term frequencies and the terms of each name and body text.
+        """
         w = self.weights
         names_n = tuple(names)
         all_terms = self.norm.terms_many([*names_n, *body])
@@ -367,11 +416,22 @@ class Matcher:
             tf[t] += w.names
         for t in body_terms:
             tf[t] += w.body
-        return tf
+        return tf, all_terms[: len(names_n)], all_terms[len(names_n) :]
 
     def _correct(self, term: str) -> str:
-        """Map an unknown English word to the closest known one (typos like 'recipt')."""
-        if term in self.idf or not term.isascii() or len(term) < 4 or term.isdigit():
+        """Map an unknown word to the known one it is most likely a typo of.
+
+        English: the closest known word by edit distance ('recipt' → 'receipt'). Chinese:
+        a title/alias word that sounds the same and shares one of the two characters
+        (會原 → 會員, 卡指 → 卡紙), which is what a 注音 slip looks like.
+        """
+        if term in self.idf:
+            return term
+        if len(term) == 2 and not term.isascii():
+            key = (sound_key(term[0]), sound_key(term[1]))
+            known = self._by_sound.get(key) if None not in key else None
+            return known if known and (known[0] == term[0] or known[1] == term[1]) else term
+        if not term.isascii() or len(term) < 4 or term.isdigit():
             return term
         best = process.extractOne(
             term,
@@ -382,8 +442,8 @@ class Matcher:
         )
         return best[0] if best else term
 
-    def _signals(self, text: str) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
-        """Candidate entry indexes and their raw signals, as arrays (one pass, no loops)."""
+    def _signals(self, text: str) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]] | None:
+        """The question's terms, candidate entry indexes and their raw signals as arrays."""
         w = self.weights
         normalized = self.norm.normalize(text[:1000])
         q_terms = list(dict.fromkeys(self._correct(t) for t in self.norm.terms(normalized)))
@@ -397,13 +457,14 @@ class Matcher:
         for term in q_terms:
             idf = self.idf.get(term, self.unknown_idf * w.unknown)
             total += idf
-            post = self._postings.get(term)
-            if post is not None:
-                bm25[post[0]] += post[1]
-                in_all[post[0]] += idf
-                names = self._name_ids.get(term)
+            span = self._post_span.get(term)
+            if span is not None:
+                ids = self._post_docs[span[0] : span[1]]
+                bm25[ids] += self._post_w[span[0] : span[1]]
+                in_all[ids] += idf
+                names = self._name_span.get(term)
                 if names is not None:
-                    in_names[names] += idf
+                    in_names[self._name_docs[names[0] : names[1]]] += idf
         n_cand = min(w.candidates, int(np.count_nonzero(bm25)))
         if n_cand == 0:
             return None
@@ -428,13 +489,17 @@ class Matcher:
         has = lengths > 0
         if has.any():
             alias[has] = np.maximum.reduceat(ratios, offsets[has]) / 100
-        return cand, {
-            "cov_names": in_names[cand] / total,
-            "cov_body": (in_all[cand] - in_names[cand]) / total,
-            "alias": alias,
-            "bm25": bm25[cand],
-            "evidence": in_all[cand],
-        }
+        return (
+            q_terms,
+            cand,
+            {
+                "cov_names": in_names[cand] / total,
+                "cov_body": (in_all[cand] - in_names[cand]) / total,
+                "alias": alias,
+                "bm25": bm25[cand],
+                "evidence": in_all[cand],
+            },
+        )
 
     def _scores(self, sig: dict[str, np.ndarray]) -> np.ndarray:
         """Scores 0-100 for arrays of signals (the formula of `score`)."""
@@ -451,33 +516,6 @@ class Matcher:
             sig["cov_names"] >= 0.999, 1.0, np.minimum(1.0, sig["evidence"] / w.evidence_full)
         )
         return np.minimum(100.0, 100 * raw * (w.damp_floor + (1 - w.damp_floor) * damp))
-
-    def features(self, text: str) -> list[tuple[int, Features]]:
-        """Candidate entries for a question with the raw signals the score is made of."""
-        found = self._signals(text)
-        if found is None:
-            return []
-        cand, sig = found
-        return [
-            (
-                int(i),
-                Features(
-                    *(
-                        float(sig[k][j])
-                        for k in ("cov_names", "cov_body", "alias", "bm25", "evidence")
-                    )
-                ),
-            )
-            for j, i in enumerate(cand)
-        ]
-
-    def score(self, f: Features) -> float:
-        """One candidate's score, 0-100."""
-        sig = {
-            k: np.array([getattr(f, k)])
-            for k in ("cov_names", "cov_body", "alias", "bm25", "evidence")
-        }
-        return float(self._scores(sig)[0])
 
     def small_talk(self, text: str) -> str | None:
         """The kind of small talk when the whole message is made of small-talk phrases."""
@@ -509,7 +547,7 @@ class Matcher:
         found = self._signals(text)
         if found is None:
             return Result("none")
-        cand, sig = found
+        q_terms, cand, sig = found
         scored = [
             (float(sc), self.docs[int(i)]) for i, sc in zip(cand, self._scores(sig), strict=True)
         ]
@@ -520,12 +558,20 @@ class Matcher:
         for score, doc in scored:
             per_act.setdefault(doc.activity, []).append(score)
         second = {a: sorted(v, reverse=True)[1] if len(v) > 1 else 0.0 for a, v in per_act.items()}
-        w_second = self.weights.w_second
+        w = self.weights
+        lexical = [(min(100.0, s + w.w_second * second[d.activity]), d) for s, d in scored]
+        best_lexical = max(s for s, _d in lexical)
+        # The classifier can only lower an entry whose activity is unlikely for this wording:
+        # it reorders what the words found, it never makes an off-topic message fit.
+        rel = self.classifier.relative(q_terms, w.class_temperature) if w.w_class else {}
         ranked = sorted(
-            ((min(100.0, s + w_second * second[d.activity]), d) for s, d in scored),
+            ((s * (1 - w.w_class + w.w_class * rel.get(d.activity, 1.0)), d) for s, d in lexical),
             key=lambda x: (-x[0], x[1].card is None, x[1].card or x[1].activity),
         )
+        # An activity's further entries rank a little lower than its best one: "did you mean"
+        # choices from different activities cover more of what the question could mean.
         hits: list[Hit] = []
+        seen_acts: set[str] = set()
         seen_acts_with_card: set[str] = set()
         for score, doc in ranked:
             # An activity stands in for its cards only when none of them ranked above it.
@@ -533,14 +579,17 @@ class Matcher:
                 continue
             if doc.card is not None:
                 seen_acts_with_card.add(doc.activity)
+            if doc.activity in seen_acts:
+                score *= 1 - w.repeat_discount
+            seen_acts.add(doc.activity)
             hits.append(Hit(doc.activity, doc.card, round(float(score), 2)))
-            if len(hits) == k:
-                break
-        return Result(self._tier(hits), hits)
+        hits.sort(key=lambda h: -h.score)  # stable: ties keep the order above
+        hits = hits[:k]
+        return Result(self._tier(hits, best_lexical), hits)
 
-    def _tier(self, hits: list[Hit]) -> Tier:
+    def _tier(self, hits: list[Hit], best_lexical: float) -> Tier:
         w = self.weights
-        if not hits or hits[0].score < w.suggest_at:
+        if not hits or best_lexical < w.suggest_at:
             return "none"
         top = hits[0]
         runner = next((h.score for h in hits[1:] if h.activity != top.activity), 0.0)

@@ -152,6 +152,8 @@ class Knowledge:
     synonyms: list[list[str]] = field(default_factory=list)
     stopwords: list[str] = field(default_factory=list)
     smalltalk: dict[str, list[str]] = field(default_factory=dict)
+    # Questions staff really asked, by the activity they belong to (teach the classifier).
+    examples: dict[str, list[str]] = field(default_factory=dict)
 
     def cards_for(self, activity_id: str) -> list[Card]:
         return [c for c in self.cards.values() if c.activity == activity_id]
@@ -165,5 +167,6 @@ class Knowledge:
             f"{len(self.tasks)} tasks, {len(self.activities)} activities, "
             f"{len(self.indicators)} indicators, {len(self.knowledge)} knowledge, "
             f"{len(self.skills)} skills, {len(self.attitudes)} attitudes, "
-            f"{len(self.cards)} cards, {len(self.questions)} questions"
+            f"{len(self.cards)} cards, {len(self.questions)} questions, "
+            f"{sum(len(v) for v in self.examples.values())} examples"
         )

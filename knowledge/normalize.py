@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 
 import opencc
 
@@ -46,3 +48,37 @@ def to_traditional(text: str) -> str:
 def fold_key(text: str) -> str:
     """A comparison key: folded, Traditional, without spaces (for duplicate checks)."""
     return fold(to_traditional(text)).replace(" ", "")
+
+
+@lru_cache(maxsize=1)
+def _readings() -> dict[str, str]:
+    """pypinyin's character readings, 'code point' → 'zhuó,zhāo,…' (most common first)."""
+    # Reading the JSON it ships takes ~40 ms; importing pypinyin.pinyin_dict, which
+    # re-keys every entry in Python, takes ten times that.
+    try:
+        path = resources.files("pypinyin") / "pinyin_dict.json"
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):  # another pypinyin layout: the slow, public way
+        from pypinyin.pinyin_dict import pinyin_dict
+
+        return {str(k): v for k, v in pinyin_dict.items()}
+
+
+# Initials and finals that Taiwanese speakers (and 注音 typists) often do not tell apart.
+_SOUND_FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "en"))
+
+
+@lru_cache(maxsize=65536)
+def sound_key(char: str) -> str | None:
+    """How a Chinese character sounds, ignoring tone and retroflex/nasal slips; None if unknown.
+
+    注音 typing slips pick another character with the same sound (備分, 會原, 發票作費):
+    characters with the same key are candidates for each other.
+    """
+    readings = _readings().get(str(ord(char)))
+    if not readings:
+        return None
+    plain = "".join(c for c in unicodedata.normalize("NFD", readings.split(",")[0]) if c.isascii())
+    for src, dst in _SOUND_FOLDS:
+        plain = plain.replace(src, dst)
+    return plain

@@ -82,8 +82,33 @@ def test_bad_yaml_and_unknown_section(tmp_path: Path) -> None:
     assert "not valid YAML" in got[0]
     assert problems_of("unknown_section.yaml", tmp_path) == [
         "recipes: unknown section (use standard, knowledge, skills, attitudes, tasks, cards, "
-        "questions, synonyms, stopwords, smalltalk)"
+        "questions, synonyms, stopwords, smalltalk, examples)"
     ]
+
+
+def test_bad_examples(tmp_path: Path) -> None:
+    assert problems_of("bad_examples.yaml", tmp_path) == [
+        "examples.T9.9: unknown activity",
+        "examples.T3.3[2]: the same example twice",
+        "examples.T3.3[3]: empty example",
+    ]
+    (tmp_path / "notalist.yaml").write_text(
+        "examples:\n  T3.3: 收銀機又當機了\n", encoding="utf-8"
+    )
+    _kb, problems = load_knowledge(tmp_path)
+    assert [f"{p.entry}: {p.message}" for p in problems] == [
+        "examples: must map an activity id to a list of phrases"
+    ]
+
+
+def test_store_examples_add_to_shipped_ones(tmp_path: Path) -> None:
+    kb, _ = load_knowledge()
+    (tmp_path / "ours.yaml").write_text(
+        "examples:\n  T3.3:\n    - 三號機的抽屜又彈不出來\n", encoding="utf-8"
+    )
+    kb2, problems = load_knowledge(tmp_path)
+    assert [str(p) for p in problems] == []
+    assert kb2.examples["T3.3"] == [*kb.examples["T3.3"], "三號機的抽屜又彈不出來"]
 
 
 def test_extra_card_replaces_shipped_one(tmp_path: Path) -> None:

@@ -42,22 +42,15 @@ def test_dev_set_shape() -> None:
     assert len({r.q for r in rows}) == len(rows)
 
 
-# The floors the matching issue sets on the held-out split. Top-1 is not there yet: the
-# held-out split measures 82-84 % (README, "Performance"), so this guards what is reached
-# (80 %) and the issue stays open until TOP1_FLOOR itself holds.
-TOP1_FLOOR, TOP1_REACHED = 85.0, 80.0
-
-
+# The floors the matching issue sets on the held-out split (README, "Performance").
 def test_accuracy_floors_on_the_held_out_split(matcher: Matcher) -> None:
     report = evaluate(matcher.search, read_jsonl(DATASET, split="test"))
     # Plain numbers only: the held-out lines must not leak into test output.
     summary = report.format()
-    top1, top3 = report.top1_pct, report.top3_pct
-    off_none, on_none = report.off_none_pct, report.on_none_pct
-    assert top1 >= TOP1_REACHED, summary  # raise to TOP1_FLOOR when it holds
-    assert top3 >= 95.0, summary
-    assert off_none >= 90.0, summary
-    assert on_none <= 5.0, summary
+    assert report.top1_pct >= 85.0, summary
+    assert report.top3_pct >= 95.0, summary
+    assert report.off_none_pct >= 90.0, summary
+    assert report.on_none_pct <= 5.0, summary
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,117 @@
+"""The activity classifier, and how its weight and staff's examples shape the matcher."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from knowledge.classifier import ActivityClassifier
+from knowledge.evaluate import read_jsonl
+from knowledge.loader import load_knowledge_or_raise
+from knowledge.matcher import Matcher, Weights
+from knowledge.models import Knowledge
+from knowledge.normalize import fold_key
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="module")
+def kb() -> Knowledge:
+    return load_knowledge_or_raise()
+
+
+@pytest.fixture(scope="module")
+def matcher(kb: Knowledge) -> Matcher:
+    return Matcher(kb)
+
+
+def test_classifier_ranks_by_the_words_each_activity_uses() -> None:
+    clf = ActivityClassifier(
+        [
+            ("T3.3", ["當機", "收銀"]),
+            ("T3.3", ["當機", "重開"]),
+            ("T1.2", ["發票", "作廢"]),
+            ("T1.2", ["發票", "統編"]),
+        ]
+    )
+    rel = clf.relative(["當機"])
+    assert rel["T3.3"] == 1.0
+    assert 0 < rel["T1.2"] < 1.0
+    assert clf.best(["統編", "發票"]) == "T1.2"
+    # A higher temperature flattens the odds, it never reorders them.
+    flat = clf.relative(["當機"], temperature=4.0)
+    assert rel["T1.2"] < flat["T1.2"] < 1.0
+    assert clf.relative(["天氣"]) == {}
+    assert clf.best([]) is None
+
+
+def test_examples_move_a_question_between_neighbouring_activities(kb: Knowledge) -> None:
+    # Daily POS backup (T3.1) and transaction data backup (T1.2) share their words; how
+    # staff's questions were filed decides which one a vague question goes to.
+    asked = [
+        "備份多久做一次",
+        "多久要備份一次",
+        "資料多久備份一次比較好",
+        "備份的頻率是多少",
+        "每天都要備份嗎",
+        "備份要每週做還是每天做",
+    ]
+    as_store = Matcher(replace(kb, examples={"T3.1": asked})).search("備份要隔多久做")
+    as_data = Matcher(replace(kb, examples={"T1.2": asked})).search("備份要隔多久做")
+    assert as_store.hits[0].card == "t31-backup-daily"
+    assert as_data.hits[0].card == "t12-txn-backup"
+
+
+def test_the_classifier_never_decides_whether_anything_fits(kb: Knowledge) -> None:
+    # Off-topic stays off-topic: 'none' comes from the words alone.
+    lexical = Matcher(kb, Weights(w_class=0.0))
+    weighted = Matcher(kb)
+    for row in read_jsonl(DATA / "questions.jsonl", split="dev"):
+        assert (lexical.search(row.q).tier == "none") == (weighted.search(row.q).tier == "none")
+
+
+def test_the_lexical_path_works_on_its_own(kb: Knowledge) -> None:
+    from knowledge.evaluate import evaluate
+
+    report = evaluate(
+        Matcher(kb, Weights(w_class=0.0)).search, read_jsonl(DATA / "questions.jsonl", split="dev")
+    )
+    assert report.top1_pct >= 85.0, report.format()
+    assert report.off_none_pct >= 90.0, report.format()
+
+
+def test_did_you_mean_choices_span_activities(matcher: Matcher) -> None:
+    hits = matcher.search("客人說刷卡失敗", k=5).hits
+    assert len({h.activity for h in hits[:3]}) == 3
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("會原", "會員"), ("卡指", "卡紙"), ("作費", "作廢"), ("黨機", "當機"), ("簡迅", "簡訊")],
+)
+def test_zhuyin_slips_are_read_as_the_word_that_sounds_the_same(
+    matcher: Matcher, typed: str, meant: str
+) -> None:
+    assert typed not in matcher.idf
+    assert matcher._correct(typed) == meant
+
+
+def test_sound_alone_does_not_rewrite_ordinary_words(matcher: Matcher) -> None:
+    for word in ("天氣", "便當", "火鍋", "午餐"):
+        assert matcher._correct(word) == word
+
+
+def test_a_slip_finds_the_same_card_as_the_right_word(matcher: Matcher) -> None:
+    assert matcher.search("發票機卡指").hits[0].card == matcher.search("發票機卡紙").hits[0].card
+    assert matcher.search("發票作費").hits[0].card == "t12-einvoice-void"
+
+
+def test_no_evaluation_line_is_an_example(kb: Knowledge) -> None:
+    # Examples teach the matcher; a line it is measured on must not be among them.
+    taught = {fold_key(p) for phrases in kb.examples.values() for p in phrases}
+    measured = [r.q for f in sorted(DATA.glob("*.jsonl")) for r in read_jsonl(f)]
+    assert len(measured) > 500
+    assert [q for q in measured if fold_key(q) in taught] == []
