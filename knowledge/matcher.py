@@ -21,6 +21,7 @@ tests/data/dev8-*.jsonl); bench/bench_match.py measures them against plain basel
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from collections import Counter
@@ -41,6 +42,7 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff"
 _RUN_RE = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
 _LATIN_RE = re.compile(r"^[a-z0-9 ]+$")
 _PARTICLES = "啦喔呀唷囉哦耶啊欸呢吧~～"
+_WORD_RE = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -100,34 +102,35 @@ def _char_class(chars: Iterable[str]) -> str:
 class _Replacer:
     """Greedy longest-match replacement of whole phrases (English phrases on word bounds).
 
-    One character-class regex finds the positions where some phrase could start; only
-    there are the phrases compared. Far faster than one alternation of hundreds of phrases
-    (which Python tries branch by branch at every position) or a loop over every character.
+    One regex scan in C finds the few positions where some phrase could start: where the
+    first two characters could begin a Chinese phrase, or at an English word that begins
+    one. Only there are the phrases compared. Far faster than one alternation of hundreds
+    of phrases (which Python tries branch by branch at every position).
     """
 
     def __init__(self, mapping: dict[str, str]) -> None:
-        self._by_head: dict[str, list[tuple[str, str]]] = {}
+        self._cjk: dict[str, list[tuple[str, str]]] = {}  # by first two characters
+        self._latin: dict[str, list[tuple[str, str]]] = {}  # by first English word
         for src, dst in mapping.items():
-            if src:
-                self._by_head.setdefault(src[:2], []).append((src, dst))
-        for options in self._by_head.values():
+            if not src:
+                continue
+            first = _WORD_RE.match(src)
+            if first is not None:
+                self._latin.setdefault(first.group(), []).append((src, dst))
+            else:
+                self._cjk.setdefault(src[:2], []).append((src, dst))
+        for options in (*self._cjk.values(), *self._latin.values()):
             options.sort(key=lambda x: -len(x[0]))
-        # Positions worth a look: where the first two characters could begin some phrase (or
-        # the one character, for one-character phrases); English phrases only at word starts.
-        # The character-class scan runs in C and leaves few positions to Python.
         parts = []
-        for latin in (False, True):
-            srcs = [
-                src for src in mapping if src and (src[0].isascii() and src[0].isalnum()) == latin
-            ]
-            lone = {src for src in srcs if len(src) == 1}
-            firsts = {src[0] for src in srcs if len(src) > 1}
-            seconds = {src[1] for src in srcs if len(src) > 1}
-            pre = r"(?<![a-z0-9])" if latin else ""
-            if firsts:
-                parts.append(f"{pre}{_char_class(firsts)}(?={_char_class(seconds)})")
-            if lone:
-                parts.append(f"{pre}{_char_class(lone)}")
+        lone = {src for src in self._cjk if len(src) == 1}
+        firsts = {src[0] for src in self._cjk if len(src) > 1}
+        seconds = {src[1] for src in self._cjk if len(src) > 1}
+        if firsts:
+            parts.append(f"{_char_class(firsts)}(?={_char_class(seconds)})")
+        if lone:
+            parts.append(_char_class(lone))
+        if self._latin:
+            parts.append(r"(?<![a-z0-9])(?P<word>[a-z0-9]+)")
         self._heads_re = re.compile("|".join(parts)) if parts else None
 
     def sub(self, text: str) -> str:
@@ -140,14 +143,18 @@ class _Replacer:
             i = m.start()
             if i < done:
                 continue
-            latin = text[i].isascii() and text[i].isalnum()
-            if latin and i > 0 and text[i - 1].isascii() and text[i - 1].isalnum():
-                continue
-            options = [*self._by_head.get(text[i : i + 2], ()), *self._by_head.get(text[i], ())]
+            word = m.group("word") if self._latin else None
+            if word is not None:
+                options = self._latin.get(word)
+                if options is None:
+                    continue
+            else:
+                options = [*self._cjk.get(text[i : i + 2], ()), *self._cjk.get(text[i], ())]
             for src, dst in options:
                 end = i + len(src)
+                # An English phrase must end where a word ends ("pos" is not in "post").
                 if text.startswith(src, i) and not (
-                    latin and end < n and text[end].isascii() and text[end].isalnum()
+                    src[-1].isascii() and end < n and text[end].isascii() and text[end].isalnum()
                 ):
                     out.append(text[done:i])
                     out.append(f" {dst} ")
@@ -280,7 +287,20 @@ class Matcher:
     """An index over one Knowledge, built once; `search` is read-only and thread-safe."""
 
     def __init__(self, kb: Knowledge, weights: Weights | None = None) -> None:
-        self.weights = w = weights or Weights()
+        self.weights = weights or Weights()
+        # The build makes hundreds of thousands of small objects and no reference cycles:
+        # the cyclic garbage collector would only walk them again and again (a quarter of
+        # the build time).
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._build(kb)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _build(self, kb: Knowledge) -> None:
+        w = self.weights
         # Greetings and thanks inside a question ("哈囉 收銀機當機") carry no meaning either.
         chat_words = [
             w

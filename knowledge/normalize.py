@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import unicodedata
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 import opencc
 
@@ -55,10 +56,13 @@ def _readings() -> dict[str, str]:
     """pypinyin's character readings, 'code point' → 'zhuó,zhāo,…' (most common first)."""
     # Reading the JSON it ships takes ~40 ms; importing pypinyin.pinyin_dict, which
     # re-keys every entry in Python, takes ten times that.
+    # find_spec locates the package without running it (its __init__ loads that module).
+    spec = importlib.util.find_spec("pypinyin")
+    where = list(spec.submodule_search_locations or []) if spec is not None else []
     try:
-        path = resources.files("pypinyin") / "pinyin_dict.json"
+        path = Path(where[0]) / "pinyin_dict.json"
         return dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError):  # another pypinyin layout: the slow, public way
+    except (IndexError, OSError, ValueError):  # another layout: the slow, public way
         from pypinyin.pinyin_dict import pinyin_dict
 
         return {str(k): v for k, v in pinyin_dict.items()}
