@@ -33,7 +33,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge.classifier import ActivityClassifier
-from knowledge.models import Knowledge, Question
+from knowledge.models import OFF_TOPIC, Knowledge, Question
 from knowledge.normalize import fold, sound_key, to_traditional
 
 Tier = Literal["answer", "suggest", "none"]
@@ -63,10 +63,11 @@ class Weights:
     evidence_full: float = 3.0  # idf mass from which evidence counts fully
     damp_floor: float = 0.6
     w_second: float = 0.2  # share of an activity's second-best entry added to ranking
-    w_class: float = 0.4  # how far the activity classifier can lower an unlikely activity
-    class_temperature: float = 2.0  # flattens the classifier's overconfident odds
+    w_class: float = 0.6  # how far the activity classifier can lower an unlikely activity
+    class_temperature: float = 1.5  # flattens the classifier's overconfident odds
     class_alpha: float = 0.3  # its additive smoothing
-    repeat_discount: float = 0.5  # an activity's second and later entries rank this much lower
+    repeat_discount: float = 0.85  # an activity's second and later entries rank this much lower
+    off_topic_odds: float = 4.0  # 'not about work' this many times likelier than any activity
     answer_at: float = 50.0  # score from which the top hit is answered directly
     answer_margin: float = 6.0  # … when it leads the best other activity by this much
     suggest_at: float = 40.0  # score from which hits are offered as "did you mean"
@@ -234,6 +235,11 @@ class Normalizer:
             for layout in layouts
         ]
 
+    def all_terms(self, normalized: str) -> list[str]:
+        """Terms without dropping stop words: how something is asked ('在嗎', '怎麼') tells
+        the classifier as much as what it is about."""
+        return self._split_terms(normalized)
+
     def _split_terms(self, text: str) -> list[str]:
         out: list[str] = []
         for run in _RUN_RE.findall(text):
@@ -339,7 +345,7 @@ class Matcher:
         samples: list[tuple[str, list[str]]] = []
         for (activity, card_id, names, _body), group in zip(pending, texts, strict=True):
             n_names = sum(1 for s in names if s)
-            tf, name_terms, body_terms = self._add(
+            tf = self._add(
                 docs,
                 activity,
                 card_id,
@@ -347,9 +353,8 @@ class Matcher:
                 flat[pos + n_names : pos + len(group)],
             )
             tfs.append(tf)
-            samples.extend((activity, ts) for ts in name_terms)
-            if card_id is None:
-                samples.extend((activity, ts) for ts in body_terms)
+            own = flat[pos : pos + (len(group) if card_id is None else n_names)]
+            samples.extend((activity, self.norm.all_terms(t)) for t in own)
             pos += len(group)
         self.docs = docs
         n = len(docs)
@@ -403,19 +408,15 @@ class Matcher:
         # Staff's example questions, read like a question (typos corrected the same way).
         labels = [a for a, phrases in kb.examples.items() for _ in phrases]
         phrases = [p for ps in kb.examples.values() for p in ps]
-        for label, terms in zip(
-            labels, self.norm.terms_many(self.norm.normalize_many(phrases)), strict=True
-        ):
+        for label, normalized in zip(labels, self.norm.normalize_many(phrases), strict=True):
+            terms = self.norm.all_terms(normalized)
             samples.append((label, [self._correct(t) for t in terms]))
         self.classifier = ActivityClassifier(samples, alpha=w.class_alpha)
 
     def _add(
         self, docs: list[_Doc], activity: str, card: str | None, names: list[str], body: list[str]
-    ) -> tuple[Counter[str], list[list[str]], list[list[str]]]:
-        """Index one entry from its normalised titles/aliases and body texts.
-
-        Returns its weighted term frequencies and the terms of each name and body text.
-        """
+    ) -> Counter[str]:
+        """Index one entry from its normalised titles/aliases and body texts."""
         w = self.weights
         names_n = tuple(names)
         all_terms = self.norm.terms_many([*names_n, *body])
@@ -436,7 +437,7 @@ class Matcher:
             tf[t] += w.names
         for t in body_terms:
             tf[t] += w.body
-        return tf, all_terms[: len(names_n)], all_terms[len(names_n) :]
+        return tf
 
     def _correct(self, term: str) -> str:
         """Map an unknown word to the known one it is most likely a typo of.
@@ -462,8 +463,8 @@ class Matcher:
         )
         return best[0] if best else term
 
-    def _signals(self, text: str) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]] | None:
-        """The question's terms, candidate entry indexes and their raw signals as arrays."""
+    def _signals(self, text: str) -> tuple[str, np.ndarray, dict[str, np.ndarray]] | None:
+        """The normalised question, candidate entry indexes and their raw signals as arrays."""
         w = self.weights
         normalized = self.norm.normalize(text[:1000])
         q_terms = list(dict.fromkeys(self._correct(t) for t in self.norm.terms(normalized)))
@@ -510,7 +511,7 @@ class Matcher:
         if has.any():
             alias[has] = np.maximum.reduceat(ratios, offsets[has]) / 100
         return (
-            q_terms,
+            normalized,
             cand,
             {
                 "cov_names": in_names[cand] / total,
@@ -567,7 +568,7 @@ class Matcher:
         found = self._signals(text)
         if found is None:
             return Result("none")
-        q_terms, cand, sig = found
+        normalized, cand, sig = found
         scored = [
             (float(sc), self.docs[int(i)]) for i, sc in zip(cand, self._scores(sig), strict=True)
         ]
@@ -583,7 +584,17 @@ class Matcher:
         best_lexical = max(s for s, _d in lexical)
         # The classifier can only lower an entry whose activity is unlikely for this wording:
         # it reorders what the words found, it never makes an off-topic message fit.
-        rel = self.classifier.relative(q_terms, w.class_temperature) if w.w_class else {}
+        rel = (
+            self.classifier.relative(
+                [self._correct(t) for t in self.norm.all_terms(normalized)], w.class_temperature
+            )
+            if w.w_class
+            else {}
+        )
+        # Chatter that happens to use shop words ("今天好多客人喔"): when the classifier finds
+        # it far likelier to be no work question at all than any activity, say so.
+        off = rel.pop(OFF_TOPIC, 0.0)
+        off_topic = off >= 1.0 and max(rel.values(), default=0.0) * w.off_topic_odds <= 1.0
         ranked = sorted(
             ((s * (1 - w.w_class + w.w_class * rel.get(d.activity, 1.0)), d) for s, d in lexical),
             key=lambda x: (-x[0], x[1].card is None, x[1].card or x[1].activity),
@@ -605,7 +616,7 @@ class Matcher:
             hits.append(Hit(doc.activity, doc.card, round(float(score), 2)))
         hits.sort(key=lambda h: -h.score)  # stable: ties keep the order above
         hits = hits[:k]
-        return Result(self._tier(hits, best_lexical), hits)
+        return Result("none" if off_topic else self._tier(hits, best_lexical), hits)
 
     def _tier(self, hits: list[Hit], best_lexical: float) -> Tier:
         w = self.weights

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Lang = Literal["zh", "en"]
+# The `examples:` key for messages that are not questions about the work at all.
+OFF_TOPIC = "none"
 LANGS: tuple[Lang, ...] = ("zh", "en")
 
 
@@ -152,7 +154,8 @@ class Knowledge:
     synonyms: list[list[str]] = field(default_factory=list)
     stopwords: list[str] = field(default_factory=list)
     smalltalk: dict[str, list[str]] = field(default_factory=dict)
-    # Questions staff really asked, by the activity they belong to (teach the classifier).
+    # Questions staff really asked, by the activity they belong to (teach the classifier);
+    # under OFF_TOPIC, messages that are not about the work.
     examples: dict[str, list[str]] = field(default_factory=dict)
 
     def cards_for(self, activity_id: str) -> list[Card]:

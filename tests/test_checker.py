@@ -87,6 +87,7 @@ def test_bad_yaml_and_unknown_section(tmp_path: Path) -> None:
 
 
 def test_bad_examples(tmp_path: Path) -> None:
+    # The fixture also files a message under `none` (not about work): that is no problem.
     assert problems_of("bad_examples.yaml", tmp_path) == [
         "examples.T9.9: unknown activity",
         "examples.T3.3[2]: the same example twice",
