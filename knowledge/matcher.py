@@ -27,6 +27,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Literal
 
 import numpy as np
@@ -384,8 +385,7 @@ class Matcher:
             np.array([i for _t, i in name_rows], dtype=np.int32),
             np.zeros(len(name_rows), dtype=np.float64),
         )
-        # All titles/aliases in one list, doc by doc, for one rapidfuzz call per question.
-        self._flat_names: list[str] = [nm for d in docs for nm in d.flat_names]
+        # Where each entry's titles/aliases start in the list of all of them, in entry order.
         self._name_start = np.cumsum([0] + [len(d.flat_names) for d in docs]).astype(np.int64)
         self._smalltalk = {
             fold(to_traditional(p)).replace(" ", ""): kind
@@ -408,9 +408,11 @@ class Matcher:
         # Staff's example questions, read like a question (typos corrected the same way).
         labels = [a for a, phrases in kb.examples.items() for _ in phrases]
         phrases = [p for ps in kb.examples.values() for p in ps]
-        for label, normalized in zip(labels, self.norm.normalize_many(phrases), strict=True):
-            terms = self.norm.all_terms(normalized)
-            samples.append((label, [self._correct(t) for t in terms]))
+        normalized = self.norm.normalize_many(phrases)
+        for label, text, lexical in zip(
+            labels, normalized, self.norm.terms_many(normalized), strict=True
+        ):
+            samples.append((label, self._class_terms(text, lexical)))
         self.classifier = ActivityClassifier(samples, alpha=w.class_alpha)
 
     def _add(
@@ -463,39 +465,52 @@ class Matcher:
         )
         return best[0] if best else term
 
-    def _signals(self, text: str) -> tuple[str, np.ndarray, dict[str, np.ndarray]] | None:
-        """The normalised question, candidate entry indexes and their raw signals as arrays."""
+    def _class_terms(self, normalized: str, lexical: list[str]) -> list[str]:
+        """What the classifier reads: every term, the content words' typos corrected."""
+        fixes = {t: self._correct(t) for t in lexical}
+        return [fixes.get(t, t) for t in self.norm.all_terms(normalized)]
+
+    def _signals(self, text: str) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]] | None:
+        """The classifier's terms, candidate entry indexes and their raw signals as arrays."""
         w = self.weights
         normalized = self.norm.normalize(text[:1000])
-        q_terms = list(dict.fromkeys(self._correct(t) for t in self.norm.terms(normalized)))
+        lexical = self.norm.terms(normalized)
+        q_terms = list(dict.fromkeys(self._correct(t) for t in lexical))
         if not q_terms:
             return None
         n = len(self.docs)
-        bm25 = np.zeros(n, dtype=np.float64)
-        in_names = np.zeros(n, dtype=np.float64)
-        in_all = np.zeros(n, dtype=np.float64)
-        total = 0.0
-        for term in q_terms:
-            idf = self.idf.get(term, self.unknown_idf * w.unknown)
-            total += idf
-            span = self._post_span.get(term)
-            if span is not None:
-                ids = self._post_docs[span[0] : span[1]]
-                bm25[ids] += self._post_w[span[0] : span[1]]
-                in_all[ids] += idf
-                names = self._name_span.get(term)
-                if names is not None:
-                    in_names[self._name_docs[names[0] : names[1]]] += idf
+        unknown = self.unknown_idf * w.unknown
+        total = sum(self.idf.get(t, unknown) for t in q_terms)
+        # Every posting of every known term at once: three bincounts instead of a numpy
+        # call per term and signal.
+        known = [t for t in q_terms if t in self._post_span]
+        if not known:
+            return None
+        spans = [self._post_span[t] for t in known]
+        ids = np.concatenate([self._post_docs[a:b] for a, b in spans])
+        idfs = np.repeat([self.idf[t] for t in known], [b - a for a, b in spans])
+        bm25 = np.bincount(
+            ids, weights=np.concatenate([self._post_w[a:b] for a, b in spans]), minlength=n
+        )
+        in_all = np.bincount(ids, weights=idfs, minlength=n)
+        named = [(self._name_span[t], self.idf[t]) for t in known if t in self._name_span]
+        in_names = (
+            np.bincount(
+                np.concatenate([self._name_docs[a:b] for (a, b), _i in named]),
+                weights=np.repeat([i for _s, i in named], [b - a for (a, b), _i in named]),
+                minlength=n,
+            )
+            if named
+            else np.zeros(n, dtype=np.float64)
+        )
         n_cand = min(w.candidates, int(np.count_nonzero(bm25)))
         if n_cand == 0:
             return None
         cand = np.argpartition(-bm25, n_cand - 1)[:n_cand]
         # Closest title/alias per candidate: one rapidfuzz call over all their names.
         starts, ends = self._name_start[cand], self._name_start[cand + 1]
-        flat = self._flat_names
-        names_list = [
-            nm for a, b in zip(starts.tolist(), ends.tolist(), strict=True) for nm in flat[a:b]
-        ]
+        docs = self.docs
+        names_list = list(chain.from_iterable(docs[i].flat_names for i in cand.tolist()))
         q_flat = normalized.replace(" ", "")
         ratios = (
             process.cdist(
@@ -511,7 +526,7 @@ class Matcher:
         if has.any():
             alias[has] = np.maximum.reduceat(ratios, offsets[has]) / 100
         return (
-            normalized,
+            self._class_terms(normalized, lexical) if w.w_class else [],
             cand,
             {
                 "cov_names": in_names[cand] / total,
@@ -568,9 +583,10 @@ class Matcher:
         found = self._signals(text)
         if found is None:
             return Result("none")
-        normalized, cand, sig = found
+        class_terms, cand, sig = found
+        docs = self.docs
         scored = [
-            (float(sc), self.docs[int(i)]) for i, sc in zip(cand, self._scores(sig), strict=True)
+            (sc, docs[i]) for i, sc in zip(cand.tolist(), self._scores(sig).tolist(), strict=True)
         ]
         # An activity several of whose entries fit the question is a safer bet than one with
         # a single lucky entry: each entry ranks by its own score plus a share of the
@@ -584,24 +600,19 @@ class Matcher:
         best_lexical = max(s for s, _d in lexical)
         # The classifier can only lower an entry whose activity is unlikely for this wording:
         # it reorders what the words found, it never makes an off-topic message fit.
-        rel = (
-            self.classifier.relative(
-                [self._correct(t) for t in self.norm.all_terms(normalized)], w.class_temperature
-            )
-            if w.w_class
-            else {}
-        )
+        rel = self.classifier.relative(class_terms, w.class_temperature) if w.w_class else {}
         # Chatter that happens to use shop words ("今天好多客人喔"): when the classifier finds
         # it far likelier to be no work question at all than any activity, say so.
         off = rel.pop(OFF_TOPIC, 0.0)
         off_topic = off >= 1.0 and max(rel.values(), default=0.0) * w.off_topic_odds <= 1.0
+        keep = {a: 1 - w.w_class + w.w_class * r for a, r in rel.items()}
         ranked = sorted(
-            ((s * (1 - w.w_class + w.w_class * rel.get(d.activity, 1.0)), d) for s, d in lexical),
+            ((s * keep.get(d.activity, 1.0), d) for s, d in lexical),
             key=lambda x: (-x[0], x[1].card is None, x[1].card or x[1].activity),
         )
         # An activity's further entries rank a little lower than its best one: "did you mean"
         # choices from different activities cover more of what the question could mean.
-        hits: list[Hit] = []
+        kept: list[tuple[float, _Doc]] = []
         seen_acts: set[str] = set()
         seen_acts_with_card: set[str] = set()
         for score, doc in ranked:
@@ -613,9 +624,9 @@ class Matcher:
             if doc.activity in seen_acts:
                 score *= 1 - w.repeat_discount
             seen_acts.add(doc.activity)
-            hits.append(Hit(doc.activity, doc.card, round(float(score), 2)))
-        hits.sort(key=lambda h: -h.score)  # stable: ties keep the order above
-        hits = hits[:k]
+            kept.append((score, doc))
+        kept.sort(key=lambda x: -x[0])  # stable: ties keep the order above
+        hits = [Hit(d.activity, d.card, round(s, 2)) for s, d in kept[:k]]
         return Result("none" if off_topic else self._tier(hits, best_lexical), hits)
 
     def _tier(self, hits: list[Hit], best_lexical: float) -> Tier:
