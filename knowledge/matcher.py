@@ -27,7 +27,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain
+from operator import add
 from typing import Literal
 
 import numpy as np
@@ -237,8 +239,8 @@ class Normalizer:
         ]
 
     def all_terms(self, normalized: str) -> list[str]:
-        """Terms without dropping stop words: how something is asked ('在嗎', '怎麼') tells
-        the classifier as much as what it is about."""
+        """Terms without dropping Chinese stop words: how something is asked ('在嗎', '怎麼')
+        tells the classifier as much as what it is about."""
         return self._split_terms(normalized)
 
     def _split_terms(self, text: str) -> list[str]:
@@ -247,13 +249,12 @@ class Normalizer:
             if run[0].isascii():
                 if run not in self._stop_latin:
                     out.append(_stem(run))
-            elif len(run) == 1:
+            elif len(run) > 1:
+                out.extend(map(add, run, run[1:]))  # character bigrams
+            elif len(text.strip()) == 1:
                 # A lone character left between stop words ("要不要" → "不") is noise,
                 # unless it is the whole question.
-                if len(text.strip()) == 1:
-                    out.append(run)
-            else:
-                out.extend(run[i : i + 2] for i in range(len(run) - 1))
+                out.append(run)
         return out
 
 
@@ -269,6 +270,7 @@ def _flat_postings(
     return docs[order], weights[order], span
 
 
+@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     # A light English stemmer: enough to make "printers"/"printer", "backups"/"backup" meet.
     if len(word) > 5 and word.endswith("ing"):
