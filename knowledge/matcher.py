@@ -13,10 +13,12 @@ bigrams, English words), and scored in two stages:
    from aliases, indicators and staff's example questions) weighs each candidate by how
    likely its activity is for a question worded like this one.
 
-The lexical score (0–100) decides whether anything fits (tier `none` below `suggest_at`);
-the weighted score ranks and decides between `answer` and `suggest`. Weights and
-thresholds were tuned on dev data (tests/data/questions.jsonl's dev split and
-tests/data/dev8-*.jsonl); bench/bench_match.py measures them against plain baselines.
+The lexical score (0–100) says whether anything fits (tier `none` below `suggest_at`);
+the weighted score ranks and decides between `answer` and `suggest`, and is `none` too when
+the classifier finds every candidate unlikely or the message likelier to be no work question
+at all (the examples filed under `none`). Weights and thresholds were tuned on dev data
+(tests/data: questions.jsonl's dev split, dev8, dev9); bench/bench_match.py measures them
+against plain baselines.
 """
 
 from __future__ import annotations
@@ -70,10 +72,11 @@ class Weights:
     class_temperature: float = 1.5  # flattens the classifier's overconfident odds
     class_alpha: float = 0.3  # its additive smoothing
     repeat_discount: float = 0.85  # an activity's second and later entries rank this much lower
-    off_topic_odds: float = 4.0  # 'not about work' this many times likelier than any activity
+    off_topic_odds: float = 1.5  # 'not about work' this many times likelier than any activity
     answer_at: float = 50.0  # score from which the top hit is answered directly
     answer_margin: float = 6.0  # … when it leads the best other activity by this much
-    suggest_at: float = 40.0  # score from which hits are offered as "did you mean"
+    suggest_at: float = 40.0  # lexical score from which hits are offered as "did you mean"
+    offer_at: float = 25.0  # … when the best weighted score is at least this
 
 
 @dataclass(frozen=True)
@@ -633,7 +636,7 @@ class Matcher:
 
     def _tier(self, hits: list[Hit], best_lexical: float) -> Tier:
         w = self.weights
-        if not hits or best_lexical < w.suggest_at:
+        if not hits or best_lexical < w.suggest_at or hits[0].score < w.offer_at:
             return "none"
         top = hits[0]
         runner = next((h.score for h in hits[1:] if h.activity != top.activity), 0.0)

@@ -65,12 +65,18 @@ def test_examples_move_a_question_between_neighbouring_activities(kb: Knowledge)
     assert as_data.hits[0].card == "t12-txn-backup"
 
 
-def test_the_classifier_never_decides_whether_anything_fits(kb: Knowledge) -> None:
-    # Off-topic stays off-topic: 'none' comes from the words alone.
+def test_the_classifier_only_silences_messages_that_are_no_question(kb: Knowledge) -> None:
+    # Whatever the words alone found an answer for and the weighted matcher does not, must be
+    # off-topic: the classifier may turn chatter away, never a real question.
     lexical = Matcher(kb, Weights(w_class=0.0))
     weighted = Matcher(kb)
-    for row in read_jsonl(DATA / "questions.jsonl", split="dev"):
-        assert (lexical.search(row.q).tier == "none") == (weighted.search(row.q).tier == "none")
+    silenced = [
+        row
+        for row in read_jsonl(DATA / "questions.jsonl", split="dev")
+        if weighted.search(row.q).tier == "none" and lexical.search(row.q).tier != "none"
+    ]
+    assert silenced, "the classifier should turn some chatter away"
+    assert [row.q for row in silenced if row.expect] == []
 
 
 def test_the_lexical_path_works_on_its_own(kb: Knowledge) -> None:
@@ -124,7 +130,12 @@ def test_no_evaluation_line_is_an_example(kb: Knowledge) -> None:
 
 @pytest.mark.parametrize(
     "chatter",
-    ["下班一起去吃火鍋嗎", "新的logo好好看喔", "老闆今天有來嗎", "I'm so tired today lol"],
+    [
+        "下班一起去吃火鍋嗎",
+        "新的logo好好看喔",
+        "我自己在蝦皮買的東西還沒到",
+        "I'm so tired today lol",
+    ],
 )
 def test_chatter_with_shop_words_gets_none(kb: Knowledge, matcher: Matcher, chatter: str) -> None:
     # Taught by the examples filed under `none`: without them the words alone would offer

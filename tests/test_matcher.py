@@ -72,9 +72,36 @@ def test_english_words_match_only_whole_words(matcher: Matcher) -> None:
     assert "收銀機" in matcher.norm.normalize("the pos is down")
 
 
-@pytest.mark.parametrize("text", ["", "   ", "😂😂", "。。。", "\u200b", "hi", "謝謝", "ok"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "😂😂", "。。。", "\u200b", "hi", "謝謝", "ok", "今天天氣如何", "請問老闆在嗎"],
+)
 def test_noise_and_small_talk_get_none(matcher: Matcher, text: str) -> None:
     assert matcher.search(text).tier == "none"
+
+
+@pytest.mark.parametrize(
+    ("question", "activities"),
+    [
+        ("收銀機又當機了", {"T3.3"}),
+        ("統編打錯了可以重開嗎", {"T1.2"}),
+        ("信用卡授權一直失敗", {"T1.4"}),
+        ("昨天的訂單資料要怎麼備份", {"T1.2", "T3.1"}),
+        ("有人在蝦皮賣我們的仿冒品", {"T4.2"}),
+        ("where do the backups go and how do I get one back", {"T1.2", "T3.1"}),
+        ("客人说收不到验证码", {"T1.3"}),
+        ("備分", {"T1.2", "T3.1"}),
+        ("POS卡住", {"T3.3"}),
+        ("EDI傳不出去", {"T3.1"}),
+        ("早上開機一直轉圈圈進不去", {"T3.3"}),
+    ],
+)
+def test_the_ways_staff_write_reach_the_right_activity(
+    matcher: Matcher, question: str, activities: set[str]
+) -> None:
+    result = matcher.search(question)
+    assert result.tier != "none"
+    assert result.hits[0].activity in activities
 
 
 def test_a_card_title_is_answered_with_that_card(kb: Knowledge, matcher: Matcher) -> None:
