@@ -39,7 +39,7 @@ from rapidfuzz import fuzz, process
 
 from knowledge.classifier import ActivityClassifier
 from knowledge.models import OFF_TOPIC, Knowledge, Question
-from knowledge.normalize import fold, sound_key, to_traditional
+from knowledge.normalize import fold, fold_lines, sound_key, to_traditional
 
 Tier = Literal["answer", "suggest", "none"]
 
@@ -58,7 +58,7 @@ class Weights:
     body: float = 1.0
     k1: float = 1.2
     b: float = 0.5
-    candidates: int = 40  # BM25 candidates re-ranked
+    candidates: int = 30  # BM25 candidates re-ranked
     unknown: float = 0.6  # idf of a word the knowledge never uses, relative to the rarest
     w_cov_names: float = 0.13  # share of the question explained by title/aliases
     w_cov_body: float = 0.04  # … explained only by steps/indicator text
@@ -106,6 +106,24 @@ def _char_class(chars: Iterable[str]) -> str:
     return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
 
 
+def _trie(words: Iterable[str]) -> str:
+    """A regex matching any of `words`, longest first, written as a trie."""
+    root: dict[str, dict] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def walk(node: dict[str, dict]) -> str:
+        alts = [re.escape(ch) + walk(child) for ch, child in sorted(node.items()) if ch]
+        if "" in node:
+            alts.append("")  # a word may end here, after trying the longer ones
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return walk(root)
+
+
 class _Replacer:
     """Greedy longest-match replacement of whole phrases (English phrases on word bounds).
 
@@ -137,7 +155,9 @@ class _Replacer:
         if lone:
             parts.append(_char_class(lone))
         if self._latin:
-            parts.append(r"(?<![a-z0-9])(?P<word>[a-z0-9]+)")
+            # Only English words that begin some phrase, as a trie: a regex engine walks it
+            # letter by letter instead of trying each word in turn.
+            parts.append(rf"(?<![a-z0-9])(?P<word>{_trie(self._latin)})(?![a-z0-9])")
         self._heads_re = re.compile("|".join(parts)) if parts else None
 
     def sub(self, text: str) -> str:
@@ -205,7 +225,10 @@ class Normalizer:
         if len(converted) != len(flat):  # never seen; fall back rather than misalign
             return [self.normalize(t) for t in texts]
         # One replacement pass over all texts: phrases never span the line breaks.
-        replaced = self._synonyms.sub("\n".join(fold(c) for c in converted)).split("\n")
+        folded = fold_lines("\n".join(converted))
+        if len(folded) != len(flat):  # a character that NFKC turns into a line break
+            folded = [fold(c) for c in converted]
+        replaced = self._synonyms.sub("\n".join(folded)).split("\n")
         return [" ".join(r.split()) for r in replaced]
 
     def terms(self, normalized: str) -> list[str]:
@@ -345,6 +368,7 @@ class Matcher:
         # Normalise every text in one batch: OpenCC and the phrase scan cost per call.
         texts = [[s for s in (*names, *body) if s] for _a, _c, names, body in pending]
         flat = self.norm.normalize_many([t for group in texts for t in group])
+        flat_terms = self.norm.terms_many(flat)
         pos = 0
         # What the classifier learns from: each card title/alias on its own, and everything
         # an activity says of itself (titles and indicators), labelled with the activity.
@@ -356,7 +380,8 @@ class Matcher:
                 activity,
                 card_id,
                 flat[pos : pos + n_names],
-                flat[pos + n_names : pos + len(group)],
+                flat_terms[pos : pos + n_names],
+                flat_terms[pos + n_names : pos + len(group)],
             )
             tfs.append(tf)
             own = flat[pos : pos + (len(group) if card_id is None else n_names)]
@@ -421,14 +446,19 @@ class Matcher:
         self.classifier = ActivityClassifier(samples, alpha=w.class_alpha)
 
     def _add(
-        self, docs: list[_Doc], activity: str, card: str | None, names: list[str], body: list[str]
+        self,
+        docs: list[_Doc],
+        activity: str,
+        card: str | None,
+        names: list[str],
+        names_terms: list[list[str]],
+        body_terms_each: list[list[str]],
     ) -> Counter[str]:
-        """Index one entry from its normalised titles/aliases and body texts."""
+        """Index one entry from its normalised titles/aliases and the terms of its texts."""
         w = self.weights
         names_n = tuple(names)
-        all_terms = self.norm.terms_many([*names_n, *body])
-        name_terms = [t for ts in all_terms[: len(names_n)] for t in ts]
-        body_terms = [t for ts in all_terms[len(names_n) :] for t in ts]
+        name_terms = [t for ts in names_terms for t in ts]
+        body_terms = [t for ts in body_terms_each for t in ts]
         docs.append(
             _Doc(
                 activity,

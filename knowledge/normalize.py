@@ -41,6 +41,19 @@ def fold(text: str) -> str:
     return _SPACE_RE.sub(" ", text.translate(_BLANK)).strip()
 
 
+_BLANK_KEEP_LINES = _Blank()
+_BLANK_KEEP_LINES[ord("\n")] = "\n"
+_SPACES_IN_LINE_RE = re.compile(r"[^\S\n]+")
+
+
+def fold_lines(text: str) -> list[str]:
+    """`fold` of each line of `text`, in one pass over the whole text (far faster than a
+    call per line when there are thousands of them)."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
+    text = _SPACES_IN_LINE_RE.sub(" ", text.translate(_BLANK_KEEP_LINES))
+    return [line.strip() for line in text.split("\n")]
+
+
 def to_traditional(text: str) -> str:
     """Simplified → Traditional Chinese (Taiwan phrasing) with OpenCC s2twp."""
     return _s2twp().convert(text)
