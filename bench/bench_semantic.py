@@ -62,7 +62,7 @@ def main() -> None:
                 top1 += order[0] in r.expect
                 top3 += any(a in r.expect for a in order[:3])
             label = (
-                "lexical only"
+                "matcher only"
                 if lam == 0
                 else ("semantic only" if lam == 10_000 else f"fused, weight {lam}")
             )
