@@ -1,8 +1,24 @@
-"""Suite-wide test settings: local traffic only, PTB's timedelta opt-in."""
+"""Suite-wide test settings (local traffic only, PTB's timedelta opt-in) and the shipped
+knowledge and matcher, loaded once for the whole run."""
 
 from __future__ import annotations
 
 import pytest
+
+from knowledge.loader import load_knowledge_or_raise
+from knowledge.matcher import Matcher
+from knowledge.models import Knowledge
+
+
+@pytest.fixture(scope="session")
+def kb() -> Knowledge:
+    """The shipped knowledge (loading raises if the checker finds any problem)."""
+    return load_knowledge_or_raise()
+
+
+@pytest.fixture(scope="session")
+def matcher(kb: Knowledge) -> Matcher:
+    return Matcher(kb)
 
 
 @pytest.fixture(autouse=True)

@@ -10,22 +10,11 @@ from rapidfuzz import fuzz, process
 
 from knowledge.classifier import ActivityClassifier
 from knowledge.evaluate import read_jsonl
-from knowledge.loader import load_knowledge_or_raise
 from knowledge.matcher import Matcher, Weights
 from knowledge.models import OFF_TOPIC, Knowledge
 from knowledge.normalize import fold_key
 
 DATA = Path(__file__).resolve().parent / "data"
-
-
-@pytest.fixture(scope="module")
-def kb() -> Knowledge:
-    return load_knowledge_or_raise()
-
-
-@pytest.fixture(scope="module")
-def matcher(kb: Knowledge) -> Matcher:
-    return Matcher(kb)
 
 
 def test_classifier_ranks_by_the_words_each_activity_uses() -> None:

@@ -12,16 +12,10 @@ from fsrs import Rating
 from bot import progress
 from bot.storage import Reminder
 from knowledge import drill
-from knowledge.loader import load_knowledge_or_raise
 from knowledge.models import Knowledge
 
 NOW = datetime(2026, 11, 30, 1, 30, tzinfo=UTC)
 TAIPEI = ZoneInfo("Asia/Taipei")
-
-
-@pytest.fixture(scope="module")
-def kb() -> Knowledge:
-    return load_knowledge_or_raise()
 
 
 def test_ratings(kb: Knowledge) -> None:

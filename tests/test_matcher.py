@@ -10,22 +10,11 @@ from pathlib import Path
 import pytest
 
 from knowledge.evaluate import evaluate, read_jsonl
-from knowledge.loader import load_knowledge_or_raise
 from knowledge.matcher import Matcher
 from knowledge.models import Knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT / "tests" / "data" / "questions.jsonl"
-
-
-@pytest.fixture(scope="module")
-def kb() -> Knowledge:
-    return load_knowledge_or_raise()
-
-
-@pytest.fixture(scope="module")
-def matcher(kb: Knowledge) -> Matcher:
-    return Matcher(kb)
 
 
 def test_dev_set_shape() -> None:

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import render
-from knowledge.loader import load_knowledge
 from knowledge.models import Knowledge
-
-
-@pytest.fixture(scope="module")
-def kb() -> Knowledge:
-    return load_knowledge()[0]
 
 
 def test_card_text_has_numbered_steps_and_codes(kb: Knowledge) -> None:

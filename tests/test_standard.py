@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from knowledge.loader import load_knowledge
 from knowledge.models import LANGS, Knowledge
 
 INDICATORS_PER_ACTIVITY = {
@@ -28,13 +25,6 @@ INDICATORS_PER_ACTIVITY = {
     "T5.3": 5,
     "T5.4": 2,
 }
-
-
-@pytest.fixture(scope="module")
-def kb() -> Knowledge:
-    kb, problems = load_knowledge()
-    assert [str(p) for p in problems] == []
-    return kb
 
 
 def test_metadata(kb: Knowledge) -> None:
