@@ -1,8 +1,9 @@
 """Match a staff question to procedure cards and activities, in any way staff write it.
 
-Lexical and fast: questions and knowledge are folded the same way (NFKC, case, width,
-punctuation, Simplified → Traditional, synonyms), split into terms (Chinese character
-bigrams, English words), and scored in two stages:
+Fast and without a language model: questions and knowledge are folded the same way (NFKC,
+case, width, punctuation, Simplified → Traditional, synonyms), split into terms (Chinese
+character bigrams, English words; unknown ones read as the typo they most likely are), and
+scored in three stages:
 
 1. BM25 over an inverted index picks candidates (cheap at 10,000 cards);
 2. candidates are re-ranked on how much of the question each one explains
@@ -17,7 +18,7 @@ The lexical score (0–100) says whether anything fits (tier `none` below `sugge
 the weighted score ranks and decides between `answer` and `suggest`, and is `none` too when
 the classifier finds every candidate unlikely or the message likelier to be no work question
 at all (the examples filed under `none`). Weights and thresholds were tuned on dev data
-(tests/data: questions.jsonl's dev split, dev8, dev9); bench/bench_match.py measures them
+(tests/data: questions.jsonl's dev split, dev8-dev10); bench/bench_match.py measures them
 against plain baselines.
 """
 
