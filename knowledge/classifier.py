@@ -3,7 +3,8 @@
 A multinomial naive Bayes model over the matcher's own terms (character bigrams, English
 words, canonical synonyms). It learns from every labelled phrase the knowledge holds: card
 titles and aliases (labelled with the card's activity), each activity's titles and indicator
-texts, and the `examples:` section (questions staff asked, filed under an activity).
+texts, and the `examples:` section (questions staff asked, filed under an activity, and
+messages that are no work question at all, filed under `none` — a class of its own).
 
 The lexical scores say which entries contain the question's words; the classifier says
 which activity phrasings like this one usually belong to. The matcher uses its output as a
@@ -51,8 +52,3 @@ class ActivityClassifier:
         log_l = self._log_p[:, cols].sum(axis=1) / temperature
         rel = np.exp(log_l - log_l.max())
         return dict(zip(self.activities, rel.tolist(), strict=True))
-
-    def best(self, terms: Iterable[str]) -> str | None:
-        """The likeliest activity, or None when no term is known."""
-        rel = self.relative(terms)
-        return max(rel, key=rel.__getitem__) if rel else None

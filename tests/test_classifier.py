@@ -29,12 +29,12 @@ def test_classifier_ranks_by_the_words_each_activity_uses() -> None:
     rel = clf.relative(["當機"])
     assert rel["T3.3"] == 1.0
     assert 0 < rel["T1.2"] < 1.0
-    assert clf.best(["統編", "發票"]) == "T1.2"
+    assert clf.relative(["統編", "發票"])["T1.2"] == 1.0
     # A higher temperature flattens the odds, it never reorders them.
     flat = clf.relative(["當機"], temperature=4.0)
     assert rel["T1.2"] < flat["T1.2"] < 1.0
     assert clf.relative(["天氣"]) == {}
-    assert clf.best([]) is None
+    assert clf.relative([]) == {}
 
 
 def test_examples_move_a_question_between_neighbouring_activities(kb: Knowledge) -> None:
