@@ -4,7 +4,7 @@
 
 Prints per-query latency p50/p99 and index build time on the shipped knowledge and on a
 synthetic knowledge base of 10,000 cards, and accuracy of the matcher on each labelled set
-(tests/data: questions.jsonl's dev and held-out test splits, and the later dev8-dev10 sets)
+(tests/data: questions.jsonl's dev and held-out test splits, and the later dev8-dev11 sets)
 next to the matcher without its activity classifier ("lexical") and two baselines
 measured in the same run:
   * wratio: rapidfuzz WRatio of the raw question against raw activity and card titles;
@@ -205,7 +205,7 @@ def main() -> None:
         "questions.jsonl dev split": [r for r in rows if r.split == "dev"],
         "questions.jsonl held-out test split": [r for r in rows if r.split == "test"],
     }
-    for name in ("dev8", "dev9", "dev10"):
+    for name in ("dev8", "dev9", "dev10", "dev11"):
         files = sorted(DATASET.parent.glob(f"{name}-*.jsonl"))
         sets[f"{name}-*.jsonl"] = [r for f in files for r in read_jsonl(f)]
     for name, part in sets.items():
