@@ -443,7 +443,8 @@ class Matcher:
         for label, text, lexical in zip(
             labels, normalized, self.norm.terms_many(normalized), strict=True
         ):
-            samples.append((label, self._class_terms(text, lexical)))
+            fixes = {t: self._correct(t) for t in lexical}
+            samples.append((label, self._class_terms(text, fixes)))
         self.classifier = ActivityClassifier(samples, alpha=w.class_alpha)
 
     def _add(
@@ -501,9 +502,8 @@ class Matcher:
         )
         return best[0] if best else term
 
-    def _class_terms(self, normalized: str, lexical: list[str]) -> list[str]:
+    def _class_terms(self, normalized: str, fixes: dict[str, str]) -> list[str]:
         """What the classifier reads: every term, the content words' typos corrected."""
-        fixes = {t: self._correct(t) for t in lexical}
         return [fixes.get(t, t) for t in self.norm.all_terms(normalized)]
 
     def _signals(self, text: str) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]] | None:
@@ -511,7 +511,9 @@ class Matcher:
         w = self.weights
         normalized = self.norm.normalize(text[:1000])
         lexical = self.norm.terms(normalized)
-        q_terms = list(dict.fromkeys(self._correct(t) for t in lexical))
+        # Each content word's typo fix, looked up once for the index and the classifier.
+        fixes = {t: self._correct(t) for t in lexical}
+        q_terms = list(dict.fromkeys(fixes[t] for t in lexical))
         if not q_terms:
             return None
         n = len(self.docs)
@@ -562,7 +564,7 @@ class Matcher:
         if has.any():
             alias[has] = np.maximum.reduceat(ratios, offsets[has]) / 100
         return (
-            self._class_terms(normalized, lexical) if w.w_class else [],
+            self._class_terms(normalized, fixes) if w.w_class else [],
             cand,
             {
                 "cov_names": in_names[cand] / total,
