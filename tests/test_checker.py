@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from knowledge.loader import load_knowledge
+from tests.cli import run_cli
 
 BROKEN = Path(__file__).parent / "data" / "broken"
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def problems_of(name: str, tmp_path: Path) -> list[str]:
@@ -126,19 +124,6 @@ def test_extra_card_replaces_shipped_one(tmp_path: Path) -> None:
     assert [str(p) for p in problems] == []
     assert kb2.cards[card.id].title.en == "Our store's version"
     assert len(kb2.cards) == len(kb.cards)
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(cwd)}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_cli_check_knowledge_ok(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 from knowledge.evaluate import evaluate, read_jsonl
 from knowledge.matcher import Matcher
 from knowledge.models import Knowledge
+from tests.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT / "tests" / "data" / "questions.jsonl"
@@ -122,20 +123,8 @@ def test_reload_builds_a_new_index_object(kb: Knowledge, matcher: Matcher) -> No
     assert again.search("備份").as_dict() == matcher.search("備份").as_dict()
 
 
-def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=ROOT,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def test_cli_ask_prints_readable_hits() -> None:
-    res = _cli("ask", "發票機卡紙")
+def test_cli_ask_prints_readable_hits(tmp_path: Path) -> None:
+    res = run_cli("ask", "發票機卡紙", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith("tier: ")
     assert "T3.3" in res.stdout and "score=" in res.stdout
@@ -170,7 +159,7 @@ def test_cli_eval_prints_the_four_rates(tmp_path: Path) -> None:
         '{"q": "發票機卡紙", "expect": ["T3.3"]}\n{"q": "午餐吃什麼", "expect": []}\n',
         encoding="utf-8",
     )
-    res = _cli("eval", str(sample))
+    res = run_cli("eval", str(sample), cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert "top-1 accuracy: 100.0%" in res.stdout
     assert "off-topic -> none: 100.0%" in res.stdout

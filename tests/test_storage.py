@@ -16,6 +16,19 @@ from bot.settings import Settings
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
 
+def _staff(db: Database, uid: int, team_id: int, language: str = "en", name: str = "u") -> None:
+    storage.create_user(
+        db,
+        uid,
+        first_name=name,
+        username=None,
+        language=language,
+        role="staff",
+        team_id=team_id,
+        now=NOW,
+    )
+
+
 @pytest.fixture
 def db() -> Iterator[Database]:
     database = storage.open_db(None)
@@ -66,16 +79,7 @@ def test_invite_expires_and_runs_out(db: Database) -> None:
 def test_feedback_once_per_user_and_answer(db: Database) -> None:
     team = storage.create_team(db, "A", NOW)
     for uid in (1, 2):
-        storage.create_user(
-            db,
-            uid,
-            first_name="u",
-            username=None,
-            language="zh-TW",
-            role="staff",
-            team_id=team.id,
-            now=NOW,
-        )
+        _staff(db, uid, team.id, language="zh-TW")
     qid = storage.log_question(
         db, 1, team.id, "收銀機當機", activity="T3.3", card="x", score=90.0, tier="answer", now=NOW
     )
@@ -90,16 +94,7 @@ def test_feedback_once_per_user_and_answer(db: Database) -> None:
 def test_delete_user_removes_their_questions_only(db: Database) -> None:
     team = storage.create_team(db, "A", NOW)
     for uid in (1, 2):
-        storage.create_user(
-            db,
-            uid,
-            first_name="u",
-            username=None,
-            language="en",
-            role="staff",
-            team_id=team.id,
-            now=NOW,
-        )
+        _staff(db, uid, team.id)
         storage.log_question(
             db, uid, team.id, "q", activity=None, card=None, score=None, tier="none", now=NOW
         )
@@ -112,12 +107,8 @@ def test_delete_user_removes_their_questions_only(db: Database) -> None:
 def test_unanswered_is_per_team(db: Database) -> None:
     a = storage.create_team(db, "A", NOW)
     b = storage.create_team(db, "B", NOW)
-    storage.create_user(
-        db, 1, first_name="Amy", username=None, language="en", role="staff", team_id=a.id, now=NOW
-    )
-    storage.create_user(
-        db, 2, first_name="Bob", username=None, language="en", role="staff", team_id=b.id, now=NOW
-    )
+    _staff(db, 1, a.id, name="Amy")
+    _staff(db, 2, b.id, name="Bob")
     storage.log_question(
         db, 1, a.id, "where is the mop", activity=None, card=None, score=None, tier="none", now=NOW
     )
