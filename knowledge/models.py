@@ -110,6 +110,8 @@ class Card(_Model):
     steps: list[Text] = Field(default_factory=list)
     escalate: Text | None = None
     related: list[str] = Field(default_factory=list)
+    # Where a legal or factual rule in the card comes from (law and article, authority).
+    source: str | None = None
 
 
 class Option(_Model):
@@ -132,6 +134,7 @@ class Question(_Model):
     question: Text
     options: list[Option]
     explanation: Text
+    source: str | None = None
 
     @property
     def correct_index(self) -> int:
