@@ -29,8 +29,8 @@ from bot.context import BotState, ShopContext
 from bot.settings import Settings
 from bot.texts import t
 from handlers import admin, ask, browse, drill, errors, progress, reminders, start
-from knowledge.loader import KnowledgeError, load_knowledge_or_raise
-from knowledge.matcher import Matcher
+from knowledge.library import Library, load_library
+from knowledge.loader import KnowledgeError
 
 log = logging.getLogger("shopcoach")
 
@@ -43,8 +43,13 @@ def build_application(
     *,
     clock: Callable[[], datetime] | None = None,
     mode: str = "polling",
+    library: Library | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """The whole bot, ready for run_polling/run_webhook or initialize/start in tests."""
+    """The whole bot, ready for run_polling/run_webhook or initialize/start in tests.
+
+    `library` is the knowledge and matcher already built (tests share one); without it they
+    are loaded from the knowledge files at start-up.
+    """
     context_types = ContextTypes(context=ShopContext, bot_data=BotState)
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
@@ -52,8 +57,7 @@ def build_application(
         state.settings = settings
         if clock is not None:
             state.clock = clock
-        state.kb = load_knowledge_or_raise(settings.extra_knowledge_dir)
-        state.matcher = Matcher(state.kb)
+        state.library = library or load_library(settings.extra_knowledge_dir)
         state.db = storage.open_db(settings.database_path)
         for code, lang in (("zh", "zh-TW"), ("en", "en"), (None, settings.default_language)):
             await app.bot.set_my_commands(

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.settings import Settings
 from bot.storage import utcnow
+from knowledge.library import Library
 from knowledge.matcher import Matcher
 from knowledge.models import Knowledge
 
@@ -20,9 +21,18 @@ class BotState:
     def __init__(self) -> None:
         self.settings: Settings | None = None
         self.db: Database | None = None
-        self.kb: Knowledge | None = None
-        self.matcher: Matcher | None = None
+        self.library: Library | None = None
         self.clock: Callable[[], datetime] = utcnow
+
+    @property
+    def kb(self) -> Knowledge:
+        assert self.library is not None, "knowledge not loaded (post_init)"
+        return self.library.kb
+
+    @property
+    def matcher(self) -> Matcher:
+        assert self.library is not None, "knowledge not loaded (post_init)"
+        return self.library.matcher
 
 
 class ShopContext(CallbackContext[ExtBot[None], dict, dict, BotState]):  # type: ignore[type-arg]
@@ -46,14 +56,17 @@ class ShopContext(CallbackContext[ExtBot[None], dict, dict, BotState]):  # type:
         return self.bot_data.db
 
     @property
+    def library(self) -> Library:
+        assert self.bot_data.library is not None
+        return self.bot_data.library
+
+    @property
     def kb(self) -> Knowledge:
-        assert self.bot_data.kb is not None
-        return self.bot_data.kb
+        return self.library.kb
 
     @property
     def matcher(self) -> Matcher:
-        assert self.bot_data.matcher is not None
-        return self.bot_data.matcher
+        return self.library.matcher
 
     @property
     def settings(self) -> Settings:

@@ -13,6 +13,7 @@ from bot.context import ShopContext
 from bot.storage import Role, Team, User
 from bot.texts import t
 from handlers.common import member, send
+from knowledge.library import Library
 from knowledge.loader import load_knowledge
 from knowledge.matcher import Matcher
 
@@ -138,6 +139,6 @@ async def reload_knowledge(update: Update, context: ShopContext) -> None:
         await send(message, f"{t('reload.failed', lang)}\n{listing}")
         return
     matcher = await asyncio.to_thread(Matcher, kb)
-    # One assignment each: handlers already running keep the objects they started with.
-    context.state.kb, context.state.matcher = kb, matcher
+    # One assignment: handlers already running keep the pair they started with.
+    context.state.library = Library(kb, matcher)
     await send(message, t("reload.done", lang, summary=kb.summary()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.context import BotState
 from bot.settings import Settings
+from knowledge.library import Library, load_library
 from tests.fakebot import Call, FakeBotApi, FakeUser
 
 NOW = datetime(2026, 11, 30, 1, 30, tzinfo=UTC)  # 09:30 in Taipei, a Monday
@@ -103,12 +105,23 @@ def make_settings(server: FakeBotApi, tmp_path: Path, **overrides: Any) -> Setti
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+@cache
+def shipped_library() -> Library:
+    """The shipped knowledge and matcher, built once per test run (they are immutable)."""
+    return load_library()
+
+
 @asynccontextmanager
 async def running_app(
-    server: FakeBotApi, settings: Settings, clock: Clock
+    server: FakeBotApi, settings: Settings, clock: Clock, *, real_startup: bool = False
 ) -> AsyncIterator[Harness]:
-    """The real Application, polling the fake server, until the block ends (a clean stop)."""
-    app = build_application(settings, clock=clock)
+    """The real Application, polling the fake server, until the block ends (a clean stop).
+
+    It shares the run's one knowledge and matcher unless `real_startup` asks it to load them
+    from the files the way `python -m bot run` does.
+    """
+    library = None if real_startup or settings.extra_knowledge_dir else shipped_library()
+    app = build_application(settings, clock=clock, library=library)
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
@@ -126,9 +139,16 @@ async def running_app(
 
 
 @asynccontextmanager
-async def running_bot(tmp_path: Path, **overrides: Any) -> AsyncIterator[Harness]:
+async def running_bot(
+    tmp_path: Path, *, real_startup: bool = False, **overrides: Any
+) -> AsyncIterator[Harness]:
     async with (
         FakeBotApi() as server,
-        running_app(server, make_settings(server, tmp_path, **overrides), Clock()) as harness,
+        running_app(
+            server,
+            make_settings(server, tmp_path, **overrides),
+            Clock(),
+            real_startup=real_startup,
+        ) as harness,
     ):
         yield harness

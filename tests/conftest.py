@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.loader import load_knowledge_or_raise
 from knowledge.matcher import Matcher
 from knowledge.models import Knowledge
+from tests.botharness import shipped_library
 
 
 @pytest.fixture(scope="session")
 def kb() -> Knowledge:
     """The shipped knowledge (loading raises if the checker finds any problem)."""
-    return load_knowledge_or_raise()
+    return shipped_library().kb
 
 
 @pytest.fixture(scope="session")
-def matcher(kb: Knowledge) -> Matcher:
-    return Matcher(kb)
+def matcher() -> Matcher:
+    return shipped_library().matcher
 
 
 @pytest.fixture(autouse=True)

@@ -127,8 +127,9 @@ async def test_drill_survives_a_restart(tmp_path: Path) -> None:
             await staff(h, AMY)
             [q1] = await h.say(AMY, "/drill")
             _edit, q2 = await answer(h, AMY, q1, correct=True)
-        # A new Application on the same database: the old button goes on.
-        async with running_app(server, settings, clock) as h2:
+        # A new Application on the same database, started as `python -m bot run` starts it
+        # (knowledge loaded from the files): the old button goes on.
+        async with running_app(server, settings, clock, real_startup=True) as h2:
             h2.server._reply_cursor.clear()  # count from here on
             before = len(server.sent_to(AMY.id))
             item = item_of(h2, q2)
