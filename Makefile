@@ -24,11 +24,14 @@ $(TEST_STAMP): pyproject.toml | $(PY)
 run: $(STAMP) .env
 	$(PY) -m bot run
 
-test: $(TEST_STAMP)
+# The checks that keep the code honest run with every test run.
+test: lint
 	$(PY) -m pytest
 
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 check: $(STAMP)
 	$(PY) -m bot check-knowledge

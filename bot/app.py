@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlparse
 
 from telegram import Bot, BotCommand, Update
@@ -151,7 +152,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
 
 
-def webhook_options(webhook_url: str, listen: str, port: int, secret: str) -> dict[str, object]:
+def webhook_options(webhook_url: str, listen: str, port: int, secret: str) -> dict[str, Any]:
     """PTB webhook server options: Telegram must send the secret; other requests get 403."""
     # Serve on the same path as the public URL, so a reverse proxy can pass it through as is.
     path = urlparse(webhook_url).path.strip("/")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
@@ -166,11 +166,7 @@ async def drill_button(update: Update, context: ShopContext) -> None:
 
 
 async def answer_button(
-    query,
-    context: ShopContext,
-    user: User,
-    item_id: int,  # type: ignore[no-untyped-def]
-    position: int,
+    query: CallbackQuery, context: ShopContext, user: User, item_id: int, position: int
 ) -> None:
     lang = user.language
     item = storage.get_item(context.db, item_id)

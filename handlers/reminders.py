@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from telegram.error import Forbidden
 from telegram.ext import Application, JobQueue
@@ -65,7 +66,7 @@ def rebuild(app: Application) -> int:  # type: ignore[type-arg]
 async def send_reminder(context: ShopContext) -> None:
     """Offer today's drill with one button; a user who blocked the bot is marked inactive."""
     assert context.job is not None
-    user_id = int(context.job.data)  # type: ignore[arg-type]
+    user_id = cast(int, context.job.data)
     db, tz = context.db, context.settings.tz
     user = storage.get_user(db, user_id)
     rem = storage.get_reminder(db, user_id)

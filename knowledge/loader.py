@@ -7,7 +7,7 @@ problems, each `file: entry id: what is wrong`, so trainers see every mistake at
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,7 @@ class _Entry:
     source: int  # index of the directory it came from: 0 shipped, 1 extra
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: Mapping[str, Any]) -> str:
     loc = ".".join(str(p) for p in err["loc"])
     msg = str(err["msg"]).removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
@@ -99,7 +99,7 @@ def _describe(err: dict[str, Any]) -> str:
 
 
 def _files(dirs: Iterable[Path]) -> list[tuple[int, Path]]:
-    out = []
+    out: list[tuple[int, Path]] = []
     for i, d in enumerate(dirs):
         out.extend((i, p) for p in sorted(d.glob("*.yaml")) + sorted(d.glob("*.yml")))
     return out
@@ -393,16 +393,16 @@ def check(kb: Knowledge, files: dict[str, dict[str, str]], std_file: str) -> lis
             p(f, c, "card id must be a-z, 0-9 and '-', at most 24 characters")
         for msg in _missing_langs(card):
             p(f, c, msg)
-        act = kb.activities.get(card.activity)
-        if act is None:
+        card_act = kb.activities.get(card.activity)
+        if card_act is None:
             p(f, c, f"unknown activity {card.activity}")
         if not card.indicators:
             p(f, c, "no indicators: name the behaviour indicators this card serves")
-        for ind in card.indicators:
-            if ind not in kb.indicators:
-                p(f, c, f"unknown indicator {ind}")
-            elif act is not None and ind not in {i.id for i in act.indicators}:
-                p(f, c, f"indicator {ind} belongs to another activity than {card.activity}")
+        for ind_id in card.indicators:
+            if ind_id not in kb.indicators:
+                p(f, c, f"unknown indicator {ind_id}")
+            elif card_act is not None and ind_id not in {i.id for i in card_act.indicators}:
+                p(f, c, f"indicator {ind_id} belongs to another activity than {card.activity}")
         for lang in LANGS:
             n = len(getattr(card.aliases, lang))
             if not ALIASES_RANGE[0] <= n <= ALIASES_RANGE[1]:
@@ -435,14 +435,14 @@ def check(kb: Knowledge, files: dict[str, dict[str, str]], std_file: str) -> lis
             p(f, i, "question id must be a-z, 0-9 and '-', at most 24 characters")
         for msg in _missing_langs(q):
             p(f, i, msg)
-        act = kb.activities.get(q.activity)
-        if act is None:
+        q_act = kb.activities.get(q.activity)
+        if q_act is None:
             p(f, i, f"unknown activity {q.activity}")
-        for ind in q.indicators:
-            if ind not in kb.indicators:
-                p(f, i, f"unknown indicator {ind}")
-            elif act is not None and ind not in {x.id for x in act.indicators}:
-                p(f, i, f"indicator {ind} belongs to another activity than {q.activity}")
+        for ind_id in q.indicators:
+            if ind_id not in kb.indicators:
+                p(f, i, f"unknown indicator {ind_id}")
+            elif q_act is not None and ind_id not in {x.id for x in q_act.indicators}:
+                p(f, i, f"indicator {ind_id} belongs to another activity than {q.activity}")
         if q.card is None:
             p(f, i, "missing 'card': the card that teaches it")
         elif q.card not in kb.cards:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import gc
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -347,7 +347,7 @@ class Matcher:
         ]
         self.norm = Normalizer(kb.synonyms, [*kb.stopwords, *chat_words])
         docs: list[_Doc] = []
-        tfs: list[Counter[str]] = []
+        tfs: list[dict[str, float]] = []
         teaching: dict[str, list[Question]] = {}
         for q in kb.questions.values():
             if q.card:
@@ -455,7 +455,7 @@ class Matcher:
         names: list[str],
         names_terms: list[list[str]],
         body_terms_each: list[list[str]],
-    ) -> Counter[str]:
+    ) -> dict[str, float]:
         """Index one entry from its normalised titles/aliases and the terms of its texts."""
         w = self.weights
         names_n = tuple(names)
@@ -471,7 +471,7 @@ class Matcher:
                 frozenset(name_terms) | frozenset(body_terms),
             )
         )
-        tf: Counter[str] = Counter()
+        tf: defaultdict[str, float] = defaultdict(float)  # weighted term counts
         for t in name_terms:
             tf[t] += w.names
         for t in body_terms:

@@ -276,5 +276,14 @@ async def test_missed_reminder_is_sent_once_after_downtime(
             assert len(again) == (1 if expect_sent else 0)
 
 
-def test_job_is_a_plain_function() -> None:
-    assert Job(reminders.send_reminder).callback is reminders.send_reminder
+async def test_the_reminder_job_is_a_plain_function_a_test_can_call(h: Harness) -> None:
+    await staff(h, AMY)
+    job = Job(reminders.send_reminder, data=AMY.id, chat_id=AMY.id, user_id=AMY.id)
+    await reminders.send_reminder(ShopContext.from_job(job, h.app))
+    [reminder] = await h.server.wait_for_reply(AMY.id)
+    assert "今天的" in (reminder.text or "")
+    assert [data for _label, data in buttons(reminder)] == ["dr:s"]
+    # Once a day: calling it again the same day sends nothing more.
+    await reminders.send_reminder(ShopContext.from_job(job, h.app))
+    await h.quiet()
+    assert len([c for c in h.server.sent_to(AMY.id) if "今天的" in (c.text or "")]) == 1

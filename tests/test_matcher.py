@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -117,9 +118,18 @@ def test_long_input_is_cut_not_slow(matcher: Matcher) -> None:
     assert result.hits and result.hits[0].activity == "T3.3"
 
 
-def test_reload_builds_a_new_index_object(kb: Knowledge, matcher: Matcher) -> None:
-    again = Matcher(kb)
-    assert again is not matcher
+def test_reload_builds_a_new_index_from_the_new_knowledge(kb: Knowledge, matcher: Matcher) -> None:
+    # A trainer adds a way of asking to a card; the index built from the edited knowledge
+    # answers it with that card, while the old index (still serving until the swap) does not.
+    card = kb.cards["t33-drawer-stuck"]
+    phrase = "收銀台下面那個鐵盒子打不開"
+    edited = card.model_copy(
+        update={"aliases": card.aliases.model_copy(update={"zh": [*card.aliases.zh, phrase]})}
+    )
+    new_kb = replace(kb, cards={**kb.cards, card.id: edited})
+    again = Matcher(new_kb)
+    assert again.search(phrase).hits[0].card == card.id
+    assert matcher.search(phrase).hits[0].card != card.id
     assert again.search("備份").as_dict() == matcher.search("備份").as_dict()
 
 
