@@ -93,3 +93,32 @@ def _same_team(db: Database, user: User | None, code: str) -> bool:
         return False
     rank = {"staff": 0, "supervisor": 1, "admin": 2}
     return user.team_id == inv.team_id and rank[user.role] >= rank[inv.role]
+
+
+# Who may do what: every role check in the bot reads this one table.
+Action = Literal["newteam", "teams", "reload", "invite", "invite_any_team"]
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    "newteam": frozenset({"admin"}),
+    "teams": frozenset({"admin"}),
+    "reload": frozenset({"admin"}),
+    "invite": frozenset({"supervisor", "admin"}),
+    "invite_any_team": frozenset({"admin"}),
+}
+# The message for someone whose role may not: admin-only or supervisor-and-up.
+REFUSAL: dict[Action, str] = {
+    action: "admin.only" if roles == {"admin"} else "supervisor.only"
+    for action, roles in PERMISSIONS.items()
+}
+
+
+def may(user: User, action: Action) -> bool:
+    return user.role in PERMISSIONS[action]
+
+
+def sees_team(user: User, team_id: int | None) -> bool:
+    """Admins see every team, supervisors their own, staff none but their own data."""
+    if team_id is None:
+        return False
+    if user.role == "admin":
+        return True
+    return user.role == "supervisor" and user.team_id == team_id

@@ -25,10 +25,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot import storage
+from bot import callbacks, storage
 from bot.context import BotState, ShopContext
+from bot.reminders import ReminderScheduler
 from bot.settings import Settings
-from bot.texts import t
+from bot.texts import both, plain
 from handlers import admin, ask, browse, drill, errors, progress, reminders, start
 from knowledge.library import Library, load_library
 from knowledge.loader import KnowledgeError
@@ -62,9 +63,12 @@ def build_application(
         state.db = storage.open_db(settings.database_path)
         for code, lang in (("zh", "zh-TW"), ("en", "en"), (None, settings.default_language)):
             await app.bot.set_my_commands(
-                [BotCommand(c, t(f"cmd.{c}", lang)) for c in MENU], language_code=code
+                [BotCommand(c, plain(f"cmd.{c}", lang)) for c in MENU], language_code=code
             )
-        missed = reminders.rebuild(app)
+        state.reminders = ReminderScheduler(
+            app.job_queue, settings.tz, callback=reminders.send_reminder
+        )
+        missed = state.reminders.rebuild(state.db, state.clock())
         log.info(
             "ShopCoach started as @%s, mode %s, database %s (%d missed reminders sent)",
             app.bot.username,
@@ -109,7 +113,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         ("ask", ask.ask_command),
         ("newteam", admin.newteam),
         ("invite", admin.invite),
-        ("teams", admin.teams),
+        ("teams", admin.teams_command),
         ("reload", admin.reload_knowledge),
         ("drill", drill.drill_command),
         ("stop", drill.stop_command),
@@ -118,18 +122,18 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     ]
     for name, callback in commands:
         app.add_handler(CommandHandler(name, callback, filters=only_new))
-    callbacks = [
-        ("^consent:", start.consent),
-        ("^forget:", start.forget_button),
-        ("^lang:", start.lang_button),
-        ("^card:", ask.card_button),
-        ("^fb:", ask.feedback_button),
-        ("^br:", browse.browse_button),
-        ("^dr:", drill.drill_button),
-        ("^set:", progress.settings_button),
+    buttons = [
+        (callbacks.CONSENT, start.consent),
+        (callbacks.FORGET, start.forget_button),
+        (callbacks.LANG, start.lang_button),
+        (callbacks.CARD, ask.card_button),
+        (callbacks.FEEDBACK, ask.feedback_button),
+        (callbacks.BROWSE, browse.browse_button),
+        (callbacks.DRILL, drill.drill_button),
+        (callbacks.SETTINGS, progress.settings_button),
     ]
-    for pattern, callback in callbacks:
-        app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    for kind, callback in buttons:
+        app.add_handler(CallbackQueryHandler(callback, pattern=kind.pattern))
     # Anything else pressed is stale or forged: answer it so the button stops spinning.
     app.add_handler(CallbackQueryHandler(errors.stale_button))
     private = filters.ChatType.PRIVATE
@@ -185,7 +189,6 @@ def run_bot(
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     logging.getLogger().setLevel(settings.log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    both = lambda key, **kw: f"{t(key, 'zh-TW', **kw)}\n{t(key, 'en', **kw)}"  # noqa: E731
     secret = secret_token or settings.webhook_secret
     if webhook_url and not secret:
         print(both("cli.no_webhook_secret"), file=sys.stderr)  # noqa: T201

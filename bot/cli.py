@@ -10,14 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.settings import Settings, SettingsError, load_settings
-from bot.texts import t
+from bot.texts import both
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
-
-
-def _both(key: str, **kw: object) -> str:
-    """A message for the operator's terminal: Traditional Chinese, then English."""
-    return f"{t(key, 'zh-TW', **kw)}\n\n{t(key, 'en', **kw)}"
 
 
 def _settings() -> Settings:
@@ -45,7 +40,7 @@ def cmd_check_knowledge(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if not settings.telegram_bot_token.strip():
-        print(_both("cli.no_token"), file=sys.stderr)
+        print(both("cli.no_token"), file=sys.stderr)
         return EXIT_CONFIG
     from bot.app import run_bot
 

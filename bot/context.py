@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlite_utils import Database
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.reminders import ReminderScheduler
 from bot.settings import Settings
 from bot.storage import utcnow
 from knowledge.library import Library
@@ -22,6 +23,7 @@ class BotState:
         self.settings: Settings | None = None
         self.db: Database | None = None
         self.library: Library | None = None
+        self.reminders: ReminderScheduler | None = None
         self.clock: Callable[[], datetime] = utcnow
 
     @property
@@ -54,6 +56,10 @@ class ShopContext(CallbackContext[ExtBot[None], dict, dict, BotState]):  # type:
     def db(self) -> Database:
         assert self.bot_data.db is not None, "database not opened (post_init)"
         return self.bot_data.db
+
+    @property
+    def reminders(self) -> ReminderScheduler | None:
+        return self.bot_data.reminders
 
     @property
     def library(self) -> Library:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -13,6 +14,9 @@ from bot import storage
 from bot.storage import Drill, DrillItem, Reminder
 from knowledge import drill as srs
 from knowledge.models import Knowledge, Question
+
+# ASCII digits only: str.isdigit() also accepts '²' and '٢', which int() then rejects.
+_HHMM = re.compile(r"([0-9]{1,2})[:：]([0-9]{2})|([0-9]{1,2})([0-9]{2})")
 
 
 def load_states(db: Database, user_id: int) -> dict[str, srs.SrsState]:
@@ -138,6 +142,7 @@ class Progress:
     activity_mastery: dict[str, float]
     weakest: list[str]
     weekly: list[tuple[str, float | None]]  # the last 4 weeks, oldest first
+    started: bool = True  # False until the first drill is done or answered
 
 
 def progress(db: Database, kb: Knowledge, user_id: int, now: datetime, tz: ZoneInfo) -> Progress:
@@ -163,20 +168,16 @@ def progress(db: Database, kb: Knowledge, user_id: int, now: datetime, tz: ZoneI
         activity_mastery=by_act,
         weakest=srs.weakest_activities(by_act),
         weekly=weekly,
+        started=bool(finished) or bool(week_rows),
     )
 
 
 def parse_hhmm(text: str) -> str | None:
-    """'9:30', '09:30', '0930', '9點半'-free strict forms → 'HH:MM', else None."""
-    raw = text.strip().replace("：", ":")
-    if ":" in raw:
-        h, _, m = raw.partition(":")
-    elif raw.isdigit() and len(raw) in (3, 4):
-        h, m = raw[:-2], raw[-2:]
-    else:
+    """'9:30', '09:30', '9：30', '0930' → 'HH:MM'; anything else (incl. '²:³⁰') → None."""
+    match = _HHMM.fullmatch(text.strip())
+    if match is None:
         return None
-    if not (h.isdigit() and m.isdigit()):
-        return None
+    h, m = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
     hh, mm = int(h), int(m)
     if 0 <= hh <= 23 and 0 <= mm <= 59:
         return f"{hh:02d}:{mm:02d}"
@@ -202,3 +203,30 @@ def missed_today(rem: Reminder, now: datetime, tz: ZoneInfo) -> bool:
         return False
     due = datetime.combine(local.date(), reminder_time(rem, tz).replace(tzinfo=None), tzinfo=tz)
     return local >= due and rem.last_sent_on != local.date().isoformat()
+
+
+# The reminder days a settings button can choose (ISO weekdays, 1 = Monday).
+PRESET_DAYS = {"wk": (1, 2, 3, 4, 5), "all": (1, 2, 3, 4, 5, 6, 7), "we": (6, 7)}
+
+
+def reminder_of(db: Database, user_id: int) -> Reminder:
+    return storage.get_reminder(db, user_id)
+
+
+def set_reminder_time(db: Database, user_id: int, text: str) -> Reminder | None:
+    """/settings HH:MM: the new reminder, switched on; None if the time can't be read."""
+    hhmm = parse_hhmm(text)
+    if hhmm is None:
+        return None
+    return storage.set_reminder(db, user_id, time=hhmm, enabled=True)
+
+
+def change_reminder(db: Database, user_id: int, tag: str, value: str | None) -> Reminder:
+    """Apply a settings button (already decoded): on, off, a preset time or preset days."""
+    if tag in ("on", "off"):
+        return storage.set_reminder(db, user_id, enabled=tag == "on")
+    if tag == "t" and value is not None and (hhmm := parse_hhmm(value)) is not None:
+        return storage.set_reminder(db, user_id, time=hhmm)
+    if tag == "d" and value in PRESET_DAYS:
+        return storage.set_reminder(db, user_id, days=PRESET_DAYS[value])
+    return storage.get_reminder(db, user_id)

@@ -755,3 +755,10 @@ def reminder_users(db: Database) -> list[Reminder]:
                 Reminder(row["uid"], row["time"], days, bool(row["enabled"]), row["last_sent_on"])
             )
     return out
+
+
+def drop_item(db: Database, item_id: int) -> bool:
+    """Take an unanswered item out of its drill (its question left the knowledge)."""
+    with db.atomic():
+        cur = db.execute("DELETE FROM drill_items WHERE id = ? AND answered_at IS NULL", [item_id])
+    return cur.rowcount == 1

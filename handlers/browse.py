@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.constants import ParseMode
 
-from bot import render
+from bot import callbacks, render
 from bot.context import ShopContext
-from bot.texts import t
-from handlers.common import markup, member, send
+from handlers.common import edit, lang_of, member, send, stale
 
 
 async def browse(update: Update, context: ShopContext) -> None:
@@ -17,8 +15,7 @@ async def browse(update: Update, context: ShopContext) -> None:
     message = update.effective_message
     if user is None or message is None:
         return
-    text, rows = render.browse_tasks(context.kb, user.language)
-    await send(message, text, rows)
+    await send(message, render.browse_tasks(context.kb, user.language))
 
 
 async def browse_button(update: Update, context: ShopContext) -> None:
@@ -26,23 +23,15 @@ async def browse_button(update: Update, context: ShopContext) -> None:
     query = update.callback_query
     assert query is not None
     user = await member(update, context, quiet=True)
-    kb = context.kb
-    parts = (query.data or "").split(":")
-    lang = user.language if user else context.settings.default_language
+    decoded = callbacks.BROWSE.decode(query.data)
     view = None
-    if user is not None:
-        if parts == ["br", "root"]:
-            view = render.browse_tasks(kb, lang)
-        elif len(parts) == 3 and parts[1] == "t" and parts[2] in kb.tasks:
-            view = render.browse_task(kb, parts[2], lang)
-        elif len(parts) == 3 and parts[1] == "a" and parts[2] in kb.activities:
-            view = render.browse_activity(kb, parts[2], lang)
-        elif len(parts) == 3 and parts[1] == "i" and parts[2] in kb.activities:
-            view = render.browse_details(kb, parts[2], lang)
-    if view is None:
-        await query.answer(t("input.stale", lang))
+    if user is not None and decoded is not None:
+        tag, fields = decoded
+        key = str(fields[0]) if fields else None
+        view = render.browse_view(context.kb, tag, key, user.language)
+    if user is None or view is None:
+        await stale(query, user.language if user else lang_of(update, context))
         return
     await query.answer()
-    text, rows = view
     if query.message is not None and getattr(query.message, "text", None) is not None:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup(rows))
+        await edit(query, view)

@@ -1,19 +1,31 @@
-"""Shared glue for handlers: who is asking, in which language, and how to send buttons."""
+"""Shared glue for handlers: who is asking, in which language, and sending views."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+import logging
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
-from bot import storage
-from bot.access import Admission, Visitor, admit
+from bot import accounts
+from bot.access import Visitor
 from bot.context import ShopContext
-from bot.render import Button, split_message
+from bot.render import Rows, View, split_message
+from bot.render.account import consent_prompt, stranger
 from bot.storage import User
-from bot.texts import t, ui_lang
+from bot.texts import plain, ui_lang
+
+log = logging.getLogger(__name__)
 
 
-def markup(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
+def markup(rows: Rows) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
     return InlineKeyboardMarkup(
@@ -34,66 +46,63 @@ def visitor(update: Update, context: ShopContext) -> Visitor | None:
 
 def lang_of(update: Update, context: ShopContext) -> str:
     """The language to answer in: the stored choice, else Telegram's, else the default."""
-    tg = update.effective_user
-    if tg is not None:
-        user = storage.get_user(context.db, tg.id)
-        if user is not None:
-            return user.language
-        return ui_lang(tg.language_code, context.settings.default_language)
-    return context.settings.default_language
+    who = visitor(update, context)
+    if who is None:
+        return context.settings.default_language
+    return accounts.language_of(context.db, who)
 
 
-async def send(message: Message, text: str, rows: list[list[Button]] | None = None) -> Message:
+async def send(message: Message, view: View) -> Message:
     """Reply with HTML, split under Telegram's limit; buttons go on the last part."""
+    text, rows = view
     parts = split_message(text)
     sent = message
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         sent = await message.reply_text(
-            part, parse_mode=ParseMode.HTML, reply_markup=markup(rows or []) if last else None
+            part, parse_mode=ParseMode.HTML, reply_markup=markup(rows) if last else None
         )
     return sent
 
 
-async def ask_consent(message: Message, lang: str) -> None:
-    await send(
-        message,
-        f"{t('privacy', lang)}\n\n{t('privacy.ask', lang)}",
-        [[(t("btn.agree", lang), "consent:yes"), (t("btn.decline", lang), "consent:no")]],
+async def send_to(context: ShopContext, chat_id: int, view: View) -> Message:
+    """Send a view to a chat (for replies that follow a button or a job)."""
+    text, rows = view
+    return await context.bot.send_message(
+        chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup(rows)
     )
+
+
+# Telegram's answers when an old message can no longer be edited: expected, not errors.
+_STALE_EDITS = ("message is not modified", "message to edit not found", "can't be edited")
+
+
+async def edit(query: CallbackQuery, view: View) -> bool:
+    """Replace the pressed message's text and buttons; False if it can't be edited anymore."""
+    text, rows = view
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup(rows))
+    except BadRequest as exc:
+        if not any(s in exc.message.lower() for s in _STALE_EDITS):
+            raise
+        log.debug("could not edit an old message: %s", exc.message)
+        return False
+    return True
+
+
+async def stale(query: CallbackQuery, lang: str) -> None:
+    """The one answer to a forged, expired or foreign button."""
+    await query.answer(plain("input.stale", lang))
 
 
 async def member(update: Update, context: ShopContext, *, quiet: bool = False) -> User | None:
     """The consented user behind an update, or None after telling them what to do."""
     who = visitor(update, context)
-    message = update.effective_message
     if who is None:
         return None
-    user, how = admit(context.db, context.settings, who, None, context.now())
-    if user is None:
-        if message is not None and not quiet:
-            await send(message, t("stranger", who.language))
-        return None
-    if how in ("admin", "open") or not user.consented:
-        if message is not None and not quiet:
-            await ask_consent(message, user.language)
-        return None
-    if not user.active:
-        # They blocked the bot once and are back: reminders resume.
-        storage.set_active(context.db, user.id, True)
-        if context.job_queue is not None:
-            from handlers import reminders
-
-            reminders.schedule(
-                context.job_queue, context.state, storage.get_reminder(context.db, user.id)
-            )
-    return user
-
-
-def admission_text(how: Admission, lang: str) -> str | None:
-    return {
-        "unknown": t("invite.unknown", lang),
-        "expired": t("invite.expired", lang),
-        "used_up": t("invite.used_up", lang),
-        "stranger": t("stranger", lang),
-    }.get(how)
+    gate = accounts.let_in(context.db, context.settings, who, context.now(), context.reminders)
+    message = update.effective_message
+    if gate.user is None and message is not None and not quiet:
+        view = stranger(gate.lang) if gate.refusal == "stranger" else consent_prompt(gate.lang)
+        await send(message, view)
+    return gate.user

@@ -2,126 +2,48 @@
 
 from __future__ import annotations
 
-from html import escape
+from telegram import Message, Update
 
-from telegram import CallbackQuery, Message, Update
-from telegram.constants import ParseMode
-from telegram.error import TelegramError
-
-from bot import progress, storage
+from bot import callbacks, drilling
 from bot.context import ShopContext
-from bot.render import Button
-from bot.storage import Drill, DrillItem, User
-from bot.texts import t
-from handlers.common import markup, member, send
-
-PRACTISE_SIZE = 3
-LETTERS = "ABCD"
+from bot.drilling import Next
+from bot.render import drill as views
+from bot.storage import User
+from bot.texts import plain, t
+from handlers.common import edit, lang_of, member, send, send_to, stale
 
 
-def _kl(lang: str) -> str:
-    return "en" if lang == "en" else "zh"
-
-
-def question_view(
-    context: ShopContext, item: DrillItem, lang: str
-) -> tuple[str, list[list[Button]]]:
-    q = context.kb.questions[item.question_id]
-    kl = _kl(lang)
-    text = t(
-        "drill.question",
-        lang,
-        n=item.position + 1,
-        total=item.drill_size,
-        activity=item.activity,
-        question=escape(q.question.get(kl)),
-    )
-    rows = [
-        [(f"{LETTERS[pos]}. {q.options[orig].get(kl)}", f"dr:a:{item.id}:{pos}")]
-        for pos, orig in enumerate(item.option_order)
-    ]
-    return text, rows
-
-
-async def send_item(context: ShopContext, chat_id: int, item: DrillItem, lang: str) -> None:
-    """Send one question and remember its message; if sending fails it stays unsent."""
-    text, rows = question_view(context, item, lang)
-    msg = await context.bot.send_message(
-        chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup(rows)
-    )
-    storage.mark_sent(context.db, item.id, chat_id, msg.message_id, context.now())
-
-
-async def continue_drill(context: ShopContext, chat_id: int, user: User, drill: Drill) -> None:
-    """Send the next unanswered question, or finish the drill with its summary."""
-    item = storage.next_item(context.db, drill.id)
-    if item is not None:
-        await send_item(context, chat_id, item, user.language)
-        return
-    storage.finish_drill(context.db, drill.id, "done", context.now())
-    done = storage.get_drill(context.db, drill.id)
-    assert done is not None
-    await send_summary(context, chat_id, user, done, "drill.summary")
-
-
-async def send_summary(
-    context: ShopContext, chat_id: int, user: User, drill: Drill, key: str
-) -> None:
+async def send_next(context: ShopContext, chat_id: int, user: User, nxt: Next) -> None:
+    """Send the next question (remembering its message) or the drill's summary."""
     lang = user.language
-    s = progress.drill_summary(context.db, drill, context.now(), context.settings.tz)
-    lines = [
-        t(
-            key,
-            lang,
-            right=s.right,
-            total=s.total,
-            minutes=s.seconds // 60,
-            seconds=s.seconds % 60,
-            streak=s.streak,
-        )
-    ]
-    rows: list[list[Button]] = []
-    if s.review:
-        lines.append(t("drill.review", lang))
-        for act_id in s.review:
-            act = context.kb.activities.get(act_id)
-            if act is not None:
-                label = f"{act_id} {act.title.get(_kl(lang))}"
-                lines.append(f"• {escape(label)}")
-                rows.append([(f"📚 {label}", f"br:a:{act_id}")])
-    elif s.total and key == "drill.summary":
-        lines.append(t("drill.all_right", lang))
-    await context.bot.send_message(
-        chat_id, "\n".join(lines), parse_mode=ParseMode.HTML, reply_markup=markup(rows)
-    )
+    if nxt.skipped:
+        await send_to(context, chat_id, views.skipped_note(nxt.skipped, lang))
+    if nxt.item is not None and nxt.question is not None:
+        msg = await send_to(context, chat_id, views.question_view(nxt.item, nxt.question, lang))
+        drilling.mark_sent(context.db, nxt.item, chat_id, msg.message_id, context.now())
+    elif nxt.summary is not None:
+        await send_to(context, chat_id, views.summary_view(context.kb, nxt.summary, lang))
 
 
-async def start_or_resume(
-    context: ShopContext, chat_id: int, user: User, activity: str | None = None
-) -> None:
-    """Go on with the drill in progress, or start a new one."""
-    current = storage.active_drill(context.db, user.id)
-    if current is not None:
-        await context.bot.send_message(chat_id, t("drill.in_progress", user.language))
-        await continue_drill(context, chat_id, user, current)
-        return
-    size = PRACTISE_SIZE if activity else context.settings.drill_size
-    drill = progress.new_drill(
-        context.db, context.kb, user.id, context.now(), size, activity=activity
+async def _begin(context: ShopContext, chat_id: int, user: User, activity: str | None) -> None:
+    s = context.settings
+    begun = drilling.begin(
+        context.db, context.kb, user, context.now(), s.tz, s.drill_size, activity
     )
-    if drill is None:
-        await context.bot.send_message(chat_id, t("drill.nothing", user.language))
+    if begun is None:
+        await send_to(context, chat_id, (t("drill.nothing", user.language), []))
         return
-    await continue_drill(context, chat_id, user, drill)
+    if begun.resumed:
+        await send_to(context, chat_id, (t("drill.in_progress", user.language), []))
+    await send_next(context, chat_id, user, begun.next)
 
 
 async def drill_command(update: Update, context: ShopContext) -> None:
     """/drill: today's drill (or the one in progress)."""
     user = await member(update, context)
     chat = update.effective_chat
-    if user is None or chat is None:
-        return
-    await start_or_resume(context, chat.id, user)
+    if user is not None and chat is not None:
+        await _begin(context, chat.id, user, None)
 
 
 async def stop_command(update: Update, context: ShopContext) -> None:
@@ -130,14 +52,11 @@ async def stop_command(update: Update, context: ShopContext) -> None:
     message = update.effective_message
     if user is None or message is None:
         return
-    current = storage.active_drill(context.db, user.id)
-    if current is None:
-        await send(message, t("drill.no_active", user.language))
+    summary = drilling.stop(context.db, user, context.now(), context.settings.tz)
+    if summary is None:
+        await send(message, (t("drill.no_active", user.language), []))
         return
-    storage.finish_drill(context.db, current.id, "stopped", context.now())
-    stopped = storage.get_drill(context.db, current.id)
-    assert stopped is not None
-    await send_summary(context, message.chat_id, user, stopped, "drill.stopped")
+    await send(message, views.summary_view(context.kb, summary, user.language, stopped=True))
 
 
 async def drill_button(update: Update, context: ShopContext) -> None:
@@ -145,73 +64,49 @@ async def drill_button(update: Update, context: ShopContext) -> None:
     query = update.callback_query
     assert query is not None
     user = await member(update, context, quiet=True)
-    parts = (query.data or "").split(":")
-    lang = user.language if user else context.settings.default_language
+    decoded = callbacks.DRILL.decode(query.data)
+    if user is None or decoded is None:
+        await stale(query, user.language if user else lang_of(update, context))
+        return
+    tag, fields = decoded
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-    if user is None:
-        await query.answer(t("input.stale", lang))
+    if tag == "a":
+        await _answer(update, context, user, int(fields[0]), int(fields[1]))
         return
-    if parts == ["dr", "s"]:
-        await query.answer()
-        await start_or_resume(context, chat_id, user)
+    activity = str(fields[0]) if tag == "p" else None
+    if activity is not None and activity not in context.kb.activities:
+        await stale(query, user.language)
         return
-    if len(parts) == 3 and parts[1] == "p" and parts[2] in context.kb.activities:
-        await query.answer()
-        await start_or_resume(context, chat_id, user, activity=parts[2])
-        return
-    if len(parts) == 4 and parts[1] == "a" and parts[2].isdigit() and parts[3].isdigit():
-        await answer_button(query, context, user, int(parts[2]), int(parts[3]))
-        return
-    await query.answer(t("input.stale", lang))
+    await query.answer()
+    await _begin(context, chat_id, user, activity)
 
 
-async def answer_button(
-    query: CallbackQuery, context: ShopContext, user: User, item_id: int, position: int
+async def _answer(
+    update: Update, context: ShopContext, user: User, item_id: int, position: int
 ) -> None:
+    query = update.callback_query
+    assert query is not None
     lang = user.language
-    item = storage.get_item(context.db, item_id)
-    # Never trust button data: the item must exist and belong to whoever pressed.
-    if item is None or item.user_id != user.id:
-        await query.answer(t("input.stale", lang))
+    s = context.settings
+    out = drilling.answer(context.db, context.kb, user, item_id, position, context.now(), s.tz)
+    if out.status == "stale":
+        await stale(query, lang)
         return
-    if item.answered_at is not None:
-        await query.answer(t("drill.already", lang))
+    if out.status == "already":
+        await query.answer(plain("drill.already", lang))
         return
-    if item.drill_status != "active":
-        await query.answer(t("drill.ended", lang), show_alert=True)
+    if out.status == "ended":
+        await query.answer(plain("drill.ended", lang), show_alert=True)
         return
-    result = progress.answer_item(context.db, context.kb, item, position, context.now(), lang)
-    if result is None:
-        await query.answer(t("input.stale", lang))
-        return
-    if not result.recorded:
-        await query.answer(t("drill.already", lang))
-        return
+    assert out.item is not None
+    assert out.answer is not None
     # The answer is committed; only now does the user see the outcome.
-    await query.answer("✅" if result.correct else "❌")
-    q, kl = result.question, _kl(lang)
-    head, _rows = question_view(context, item, lang)
-    lines = [head, "", t("drill.right" if result.correct else "drill.wrong", lang)]
-    if not result.correct:
-        lines.append(escape(t("drill.your_answer", lang, answer=q.options[result.chosen].get(kl))))
-    lines.append(escape(t("drill.correct_is", lang, answer=q.options[q.correct_index].get(kl))))
-    lines.append(f"💡 {escape(q.explanation.get(kl))}")
-    rows = [[(t("btn.see_card", lang), f"card:{q.card}")]] if q.card in context.kb.cards else []
+    await query.answer("✅" if out.answer.correct else "❌")
+    view = views.answered_view(context.kb, out.item, out.answer, lang)
     message = query.message
-    if isinstance(message, Message):
-        try:
-            await query.edit_message_text(
-                "\n".join(lines), parse_mode=ParseMode.HTML, reply_markup=markup(rows)
-            )
-        except TelegramError:
-            # An old message may no longer be editable; the answer is stored either way.
-            await context.bot.send_message(
-                message.chat.id,
-                "\n".join(lines),
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup(rows),
-            )
-    drill = storage.get_drill(context.db, item.drill_id)
-    if drill is not None and drill.status == "active":
-        chat_id = message.chat.id if isinstance(message, Message) else user.id
-        await continue_drill(context, chat_id, user, drill)
+    chat_id = message.chat.id if isinstance(message, Message) else user.id
+    if not isinstance(message, Message) or not await edit(query, view):
+        # An old message may no longer be editable; the answer is stored either way.
+        await send_to(context, chat_id, view)
+    if out.next is not None:
+        await send_next(context, chat_id, user, out.next)

@@ -5,40 +5,45 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.error import BadRequest
 
 from bot.context import ShopContext
-from bot.texts import t
-from handlers.common import lang_of, send
+from bot.texts import plain, t
+from handlers.common import lang_of, send, stale
 
 log = logging.getLogger(__name__)
+
+# Telegram's answers about a button pressed too long ago: expected, not errors.
+_STALE_QUERIES = ("query is too old", "query id is invalid", "message is not modified")
 
 
 async def not_text(update: Update, context: ShopContext) -> None:
     """Stickers, photos, voice, files …: say kindly that only text is read."""
     message = update.effective_message
-    if message is None:
-        return
-    await send(message, t("input.not_text", lang_of(update, context)))
+    if message is not None:
+        await send(message, (t("input.not_text", lang_of(update, context)), []))
 
 
 async def unknown_command(update: Update, context: ShopContext) -> None:
     """A command the bot does not have."""
     message = update.effective_message
-    if message is None:
-        return
-    await send(message, t("input.unknown_command", lang_of(update, context)))
+    if message is not None:
+        await send(message, (t("input.unknown_command", lang_of(update, context)), []))
 
 
 async def stale_button(update: Update, context: ShopContext) -> None:
     """Any callback no other handler claimed: forged or from an old version."""
-    query = update.callback_query
-    if query is not None:
-        await query.answer(t("input.stale", lang_of(update, context)))
+    if update.callback_query is not None:
+        await stale(update.callback_query, lang_of(update, context))
 
 
 async def on_error(update: object, context: ShopContext) -> None:
     """Log the trace; tell the user something short and kind, never the traceback."""
-    log.error("error while handling an update", exc_info=context.error)
+    error = context.error
+    if isinstance(error, BadRequest) and any(s in error.message.lower() for s in _STALE_QUERIES):
+        log.debug("a button was pressed too long ago: %s", error.message)
+        return
+    log.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update):
         return
     try:
@@ -47,8 +52,8 @@ async def on_error(update: object, context: ShopContext) -> None:
         lang = "zh-TW"
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(t("error.generic", lang))
+            await update.callback_query.answer(plain("error.generic", lang))
         elif update.effective_message is not None:
-            await send(update.effective_message, t("error.generic", lang))
+            await send(update.effective_message, (t("error.generic", lang), []))
     except Exception:
         log.warning("could not tell the user about the error", exc_info=True)

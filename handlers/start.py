@@ -5,12 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot import storage
-from bot.access import admit
+from bot import accounts, callbacks
 from bot.context import ShopContext
-from bot.texts import t
-from handlers import reminders
-from handlers.common import admission_text, ask_consent, lang_of, member, send, visitor
+from bot.render import account as views
+from handlers.common import edit, lang_of, member, send, stale, visitor
 
 
 async def start(update: Update, context: ShopContext) -> None:
@@ -19,55 +17,26 @@ async def start(update: Update, context: ShopContext) -> None:
     message = update.effective_message
     if who is None or message is None:
         return
-    payload = context.args[0][:64] if context.args else None
-    user, how = admit(context.db, context.settings, who, payload, context.now())
-    lang = user.language if user else who.language
-    problem = admission_text(how, lang)
-    if problem is not None:
-        await send(message, problem)
-        return
-    assert user is not None
-    team = storage.get_team(context.db, user.team_id)
-    if how == "joined" and team:
-        await send(message, t("invite.joined", lang, team=team.name))
-    elif how == "already_member" and team:
-        await send(message, t("invite.already_member", lang, team=team.name))
-    if not user.consented:
-        await ask_consent(message, lang)
-        return
-    await send(message, help_text(user.role, lang))
-
-
-def help_text(role: str, lang: str) -> str:
-    text = t("help.staff", lang)
-    if role in ("supervisor", "admin"):
-        text += "\n" + t("help.supervisor", lang)
-    if role == "admin":
-        text += "\n" + t("help.admin", lang)
-    return text
+    payload = context.args[0] if context.args else None
+    welcome = accounts.start(context.db, context.settings, who, payload, context.now())
+    for view in views.welcome(welcome):
+        await send(message, view)
 
 
 async def consent(update: Update, context: ShopContext) -> None:
     """consent:yes|no buttons."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
-    user = storage.get_user(context.db, query.from_user.id)
     lang = lang_of(update, context)
-    if user is None:
-        await query.edit_message_text(t("stranger", lang))
+    decoded = callbacks.CONSENT.decode(query.data)
+    if decoded is None:
+        await stale(query, lang)
         return
-    if query.data == "consent:yes":
-        if not user.consented:
-            storage.set_consent(context.db, user.id, context.now())
-            if context.job_queue is not None:
-                reminders.schedule(
-                    context.job_queue, context.state, storage.get_reminder(context.db, user.id)
-                )
-        await query.edit_message_text(t("consent.thanks", lang))
-    else:
-        storage.set_consent(context.db, user.id, None)
-        await query.edit_message_text(t("consent.declined", lang))
+    await query.answer()
+    outcome = accounts.consent(
+        context.db, query.from_user.id, decoded[0] == "yes", context.now(), context.reminders
+    )
+    await edit(query, (views.consent_result(outcome, lang), []))
 
 
 async def help_command(update: Update, context: ShopContext) -> None:
@@ -76,11 +45,9 @@ async def help_command(update: Update, context: ShopContext) -> None:
     message = update.effective_message
     if user is None or message is None:
         return
-    text = help_text(user.role, user.language)
     chat = update.effective_chat
-    if chat is not None and chat.type != ChatType.PRIVATE:
-        text += "\n\n" + t("help.group", user.language)
-    await send(message, text)
+    in_group = chat is not None and chat.type != ChatType.PRIVATE
+    await send(message, (views.help_text(user.role, user.language, in_group), []))
 
 
 async def privacy(update: Update, context: ShopContext) -> None:
@@ -89,20 +56,13 @@ async def privacy(update: Update, context: ShopContext) -> None:
     tg = update.effective_user
     if message is None or tg is None:
         return
-    user = storage.get_user(context.db, tg.id)
     lang = lang_of(update, context)
-    if user is None:
-        await send(message, t("privacy", lang))
+    user, agreed_at = accounts.consented_at(context.db, tg.id)
+    if user is not None and agreed_at is None:
+        await send(message, views.consent_prompt(lang))
         return
-    if not user.consented:
-        await ask_consent(message, lang)
-        return
-    when = storage.parse_iso(user.consent_at or "").astimezone(context.settings.tz)
-    await send(
-        message,
-        f"{t('privacy', lang)}\n\n"
-        f"{t('privacy.agreed_at', lang, when=when.strftime('%Y-%m-%d %H:%M'))}",
-    )
+    when = agreed_at.astimezone(context.settings.tz) if agreed_at else None
+    await send(message, views.privacy(lang, when))
 
 
 async def forgetme(update: Update, context: ShopContext) -> None:
@@ -112,30 +72,26 @@ async def forgetme(update: Update, context: ShopContext) -> None:
     if message is None or tg is None:
         return
     lang = lang_of(update, context)
-    if storage.get_user(context.db, tg.id) is None:
-        await send(message, t("stranger", lang))
+    if not accounts.is_user(context.db, tg.id):
+        await send(message, views.stranger(lang))
         return
-    await send(
-        message,
-        t("forget.confirm", lang),
-        [[(t("btn.forget_yes", lang), "forget:yes"), (t("btn.forget_no", lang), "forget:no")]],
-    )
+    await send(message, views.forget_confirm(lang))
 
 
 async def forget_button(update: Update, context: ShopContext) -> None:
     """forget:yes|no buttons."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
     lang = lang_of(update, context)
-    if query.data == "forget:yes":
-        storage.delete_user(context.db, query.from_user.id)
-        if context.job_queue is not None:
-            for job in context.job_queue.get_jobs_by_name(reminders.job_name(query.from_user.id)):
-                job.schedule_removal()
-        await query.edit_message_text(t("forget.done", lang))
-    else:
-        await query.edit_message_text(t("forget.cancelled", lang))
+    decoded = callbacks.FORGET.decode(query.data)
+    if decoded is None:
+        await stale(query, lang)
+        return
+    await query.answer()
+    confirmed = decoded[0] == "yes"
+    if confirmed:
+        accounts.forget(context.db, query.from_user.id, context.reminders)
+    await edit(query, (views.forget_result(confirmed, lang), []))
 
 
 async def lang_command(update: Update, context: ShopContext) -> None:
@@ -144,22 +100,16 @@ async def lang_command(update: Update, context: ShopContext) -> None:
     message = update.effective_message
     if user is None or message is None:
         return
-    await send(
-        message,
-        t("lang.choose", user.language),
-        [[("繁體中文", "lang:zh-TW"), ("English", "lang:en")]],
-    )
+    await send(message, views.lang_choice(user.language))
 
 
 async def lang_button(update: Update, context: ShopContext) -> None:
     """lang:<code> buttons."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
-    choice = (query.data or "").removeprefix("lang:")
-    user = storage.get_user(context.db, query.from_user.id)
-    if choice not in ("zh-TW", "en") or user is None or not user.consented:
-        await query.edit_message_text(t("input.stale", lang_of(update, context)))
+    decoded = callbacks.LANG.decode(query.data)
+    if decoded is None or not accounts.set_language(context.db, query.from_user.id, decoded[0]):
+        await stale(query, lang_of(update, context))
         return
-    storage.set_language(context.db, user.id, choice)
-    await query.edit_message_text(t("lang.set", choice))
+    await query.answer()
+    await edit(query, views.language_set(str(decoded[0])))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.loader import load_knowledge_or_raise
+from knowledge.loader import load_knowledge, load_knowledge_or_raise
 from knowledge.matcher import Matcher
 from knowledge.models import Knowledge
 
@@ -22,3 +22,11 @@ def load_library(extra_dir: Path | None = None) -> Library:
     """Load and check the knowledge files, then build the matcher over them."""
     kb = load_knowledge_or_raise(extra_dir)
     return Library(kb, Matcher(kb))
+
+
+def reload_library(extra_dir: Path | None = None) -> tuple[Library | None, list[str]]:
+    """A new library from the files as they are now, or None and the problems found."""
+    kb, problems = load_knowledge(extra_dir)
+    if problems:
+        return None, [str(p) for p in problems]
+    return Library(kb, Matcher(kb)), []
