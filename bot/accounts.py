@@ -15,6 +15,8 @@ from bot.reminders import ReminderScheduler
 from bot.settings import Settings
 from bot.storage import User
 
+__all__ = ["Gate", "User", "Welcome", "consent", "forget", "let_in", "start"]
+
 Refusal = Literal["stranger", "consent"]
 
 

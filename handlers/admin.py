@@ -9,9 +9,9 @@ from telegram.helpers import create_deep_linked_url
 
 from bot import teams
 from bot.access import REFUSAL, Action, may
+from bot.accounts import User
 from bot.context import ShopContext
 from bot.render import admin as views
-from bot.storage import User
 from bot.texts import t
 from handlers.common import member, send
 from knowledge.library import reload_library

@@ -6,8 +6,8 @@ from telegram import Message, Update
 from telegram.constants import MessageEntityType
 
 from bot import asking, callbacks, render
+from bot.accounts import User
 from bot.context import ShopContext
-from bot.storage import User
 from bot.texts import plain, t
 from handlers.common import lang_of, member, send, stale
 

@@ -16,10 +16,10 @@ from telegram.error import BadRequest
 
 from bot import accounts
 from bot.access import Visitor
+from bot.accounts import User
 from bot.context import ShopContext
 from bot.render import Rows, View, split_message
 from bot.render.account import consent_prompt, stranger
-from bot.storage import User
 from bot.texts import plain, ui_lang
 
 log = logging.getLogger(__name__)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Message, Update
 
 from bot import callbacks, drilling
+from bot.accounts import User
 from bot.context import ShopContext
 from bot.drilling import Next
 from bot.render import drill as views
-from bot.storage import User
 from bot.texts import plain, t
 from handlers.common import edit, lang_of, member, send, send_to, stale
 
