@@ -80,7 +80,7 @@ def test_bad_yaml_and_unknown_section(tmp_path: Path) -> None:
     assert "not valid YAML" in got[0]
     assert problems_of("unknown_section.yaml", tmp_path) == [
         "recipes: unknown section (use standard, knowledge, skills, attitudes, tasks, cards, "
-        "questions, synonyms, stopwords, smalltalk, examples)"
+        "questions, synonyms, stopwords, smalltalk, examples, glossary, spelling)"
     ]
 
 
@@ -160,3 +160,21 @@ def test_run_without_token_exits_2_with_bilingual_hint(tmp_path: Path) -> None:
     assert "TELEGRAM_BOT_TOKEN" in res.stderr
     assert "權杖" in res.stderr and "token" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_glossary_file_is_checked(tmp_path: Path) -> None:
+    assert problems_of("bad_glossary.yaml", tmp_path) == [
+        "glossary.刷卡機: term defined twice",
+        "glossary.測試詞: avoid 'test' is part of 'test term'",
+        "glossary.沒英文: missing field 'en'",
+        "spelling.colour: wrong and right are the same",
+    ]
+
+
+def test_shipped_glossary_loads() -> None:
+    kb, _ = load_knowledge()
+    terms = {t.zh: t for t in kb.glossary}
+    assert terms["折讓證明單"].en == "allowance certificate"
+    assert "allowance note" in terms["折讓證明單"].avoid
+    assert terms["猶豫期"].zh_also == ["鑑賞期"]
+    assert kb.spelling["authorization"] == "authorisation"
