@@ -73,12 +73,14 @@ _SCENARIO_EN = _en_pattern(SCENARIO_CUES_EN)
 
 
 def has_escalation_cue(text: str, lang: str) -> bool:
+    """Whether an option's text in `lang` ('zh' or 'en') reads as "ask / verify first"."""
     if lang == "zh":
         return any(c in text for c in ESCALATION_CUES_ZH)
     return bool(_ESCALATION_EN.search(text))
 
 
 def standard_ids(kb: Knowledge) -> set[str]:
+    """Every id the standard defines: tasks, activities, indicators, outputs, K, S, A."""
     ids = {*kb.tasks, *kb.activities, *kb.indicators, *kb.knowledge, *kb.skills, *kb.attitudes}
     ids.update(o.id for a in kb.activities.values() for o in a.outputs)
     return ids
@@ -106,6 +108,7 @@ class Traits:
 
 
 def traits(q: Question, ids: set[str]) -> Traits:
+    """Classify one question; `ids` are the standard's (see `standard_ids`)."""
     stem_and_options = [q.question.zh, q.question.en, *(o.zh for o in q.options)]
     stem_and_options += [o.en for o in q.options]
     recall = any(
@@ -176,6 +179,8 @@ class QuizReport:
 
 
 def quiz_report(kb: Knowledge) -> QuizReport:
+    """The traits of every question, counted per activity (in the standard's order) and
+    overall."""
     ids = standard_ids(kb)
     by_activity: dict[str, QuizCounts] = {}
     overall = QuizCounts()
