@@ -24,16 +24,22 @@ def _settings() -> Settings:
 
 
 def cmd_check_knowledge(args: argparse.Namespace) -> int:
-    from knowledge.loader import load_knowledge
+    from knowledge.editorial import check_knowledge, format_quiz
 
     extra = args.extra if args.extra is not None else _settings().extra_knowledge_dir
-    kb, problems = load_knowledge(extra)
-    for problem in problems:
+    checked = check_knowledge(extra)
+    for warning in checked.warnings:
+        print(f"warning: {warning}")
+    for problem in checked.problems:
         print(problem)
-    if problems:
-        print(f"{len(problems)} problem(s)", file=sys.stderr)
+    if not checked.problems:
+        print(f"ok: {checked.kb.summary()}")
+    # The figures also when the check fails: they say how far the content is from the limits.
+    print(format_quiz(checked.quiz, ids=args.quiz))
+    print(checked.counts())
+    if checked.problems:
+        print(f"{len(checked.problems)} problem(s)", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"ok: {kb.summary()}")
     return EXIT_OK
 
 
@@ -131,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     chk = sub.add_parser("check-knowledge", help="check the knowledge files")
     chk.add_argument("--extra", type=Path, default=None, help="also check this folder")
+    chk.add_argument(
+        "--quiz", action="store_true", help="also list the quiz questions behind each figure"
+    )
     chk.set_defaults(func=cmd_check_knowledge)
 
     ask = sub.add_parser("ask", help="show the best matches for a question")

@@ -21,6 +21,7 @@ from knowledge.models import (
     Activity,
     Attitude,
     Card,
+    GlossaryTerm,
     Indicator,
     Item,
     Knowledge,
@@ -59,6 +60,8 @@ TOP_KEYS = (
     "stopwords",
     "smalltalk",
     "examples",
+    "glossary",
+    "spelling",
 )
 EXAMPLE_LIMIT = 300
 
@@ -112,10 +115,27 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """What `load` read: the knowledge, its problems, and the file each entry came from."""
+
+    kb: Knowledge
+    problems: list[Problem]
+    # kind ('cards', 'questions', 'tasks', …) → id → the file, as problems name it
+    files: dict[str, dict[str, str]]
+    std_file: str
+
+
 def load_knowledge(
     extra_dir: Path | None = None, data_dir: Path = DATA_DIR
 ) -> tuple[Knowledge, list[Problem]]:
     """Load shipped (and a store's extra) knowledge files; return the data and all problems."""
+    loaded = load(extra_dir, data_dir)
+    return loaded.kb, loaded.problems
+
+
+def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
+    """Like `load_knowledge`, keeping where each entry came from for later checks."""
     problems: list[Problem] = []
     dirs = [data_dir]
     if extra_dir is not None:
@@ -125,14 +145,15 @@ def load_knowledge(
             dirs.append(extra_dir)
 
     standard: StandardMeta | None = None
+    # The sections of entries with an id; the others are read on their own below.
     entries: dict[str, dict[str, _Entry]] = {
-        k: {}
-        for k in TOP_KEYS
-        if k not in ("standard", "synonyms", "stopwords", "smalltalk", "examples")
+        k: {} for k in ("knowledge", "skills", "attitudes", "tasks", "cards", "questions")
     }
     word_lists: dict[str, list[list[str]]] = {"synonyms": [], "stopwords": []}
     smalltalk: dict[str, list[str]] = {}
     examples: list[tuple[str, str, int, str]] = []  # file, activity, position, phrase
+    glossary: dict[str, GlossaryTerm] = {}  # by every zh spelling of the term
+    spelling: dict[str, str] = {}
 
     def add(kind: str, model: BaseModel, file: str, source: int) -> None:
         ident = str(getattr(model, "id", "-"))
@@ -204,6 +225,12 @@ def load_knowledge(
                                 (name, kind, k, p.strip()) for k, p in enumerate(phrases, 1)
                             )
                 continue
+            if key == "glossary":
+                _glossary(value, name, glossary, problems)
+                continue
+            if key == "spelling":
+                _spelling(value, name, spelling, problems)
+                continue
             if key in word_lists:
                 if not isinstance(value, list) or not all(
                     isinstance(g, list) and len(g) >= 2 and all(isinstance(w, str) for w in g)
@@ -255,10 +282,62 @@ def load_knowledge(
         stopwords=[w for group in word_lists["stopwords"] for w in group],
         smalltalk=smalltalk,
         examples=_examples(examples, activities, problems),
+        glossary=list({id(t): t for t in glossary.values()}.values()),
+        spelling=spelling,
     )
     std_file = files["tasks"].get(next(iter(tasks), ""), _display(data_dir / "standard.yaml"))
     problems.extend(check(kb, files, std_file))
-    return kb, problems
+    return Loaded(kb, problems, files, std_file)
+
+
+def _glossary(
+    value: object, file: str, terms: dict[str, GlossaryTerm], problems: list[Problem]
+) -> None:
+    """Add a file's glossary terms; a zh term defined twice is a problem (which one wins?)."""
+    if not isinstance(value, list):
+        problems.append(Problem(file, "glossary", "must be a list of terms (zh, en, avoid)"))
+        return
+    for i, raw in enumerate(value):
+        ident = str(raw.get("zh", f"#{i + 1}")) if isinstance(raw, dict) else f"#{i + 1}"
+        try:
+            term = GlossaryTerm.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(Problem(file, f"glossary.{ident}", _describe(e)) for e in exc.errors())
+            continue
+        for avoid in term.avoid:
+            # Rejecting part of the right term would reject every right use of it.
+            if _words(avoid) in _words(term.en):
+                problems.append(
+                    Problem(file, f"glossary.{ident}", f"avoid '{avoid}' is part of '{term.en}'")
+                )
+        for zh in (term.zh, *term.zh_also):
+            if zh in terms:
+                problems.append(Problem(file, f"glossary.{zh}", "term defined twice"))
+            else:
+                terms[zh] = term
+
+
+def _spelling(value: object, file: str, pairs: dict[str, str], problems: list[Problem]) -> None:
+    """Add a file's spelling pairs (wrong → right), compared in lower case."""
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip()
+        for k, v in value.items()
+    ):
+        problems.append(Problem(file, "spelling", "must map a wrong spelling to the right one"))
+        return
+    for wrong, right in value.items():
+        key = _words(wrong)
+        if key == _words(right):
+            problems.append(Problem(file, f"spelling.{wrong}", "wrong and right are the same"))
+        elif key in pairs:
+            problems.append(Problem(file, f"spelling.{wrong}", "listed twice"))
+        else:
+            pairs[key] = right.strip()
+
+
+def _words(text: str) -> str:
+    """Lower case, single spaces: how glossary and spelling entries are compared."""
+    return " ".join(text.lower().split())
 
 
 def _examples(

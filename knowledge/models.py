@@ -141,6 +141,17 @@ class Question(_Model):
         return next(i for i, o in enumerate(self.options) if o.correct)
 
 
+class GlossaryTerm(_Model):
+    """The one English rendering of a Taiwanese retail term, and the ones to reject."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+    # Other zh spellings of the same thing (鑑賞期 for 猶豫期): they call for the same English.
+    zh_also: list[str] = Field(default_factory=list)
+    avoid: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+
 @dataclass(frozen=True)
 class Knowledge:
     """Everything loaded from the knowledge files, indexed by id."""
@@ -160,6 +171,9 @@ class Knowledge:
     # Questions staff really asked, by the activity they belong to (teach the classifier);
     # under OFF_TOPIC, messages that are not about the work.
     examples: dict[str, list[str]] = field(default_factory=dict)
+    # One English voice: the term for each Taiwanese retail term, and spelling (wrong → right).
+    glossary: list[GlossaryTerm] = field(default_factory=list)
+    spelling: dict[str, str] = field(default_factory=dict)
 
     def cards_for(self, activity_id: str) -> list[Card]:
         return [c for c in self.cards.values() if c.activity == activity_id]

@@ -7,10 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.loader import load_knowledge
+from knowledge.editorial import (
+    Checked,
+    QuizCounts,
+    QuizReport,
+    check_knowledge,
+    standard_ids,
+    threshold_problems,
+    traits,
+)
+from knowledge.loader import DATA_DIR, load_knowledge
+from knowledge.models import Knowledge, Question
 from tests.cli import run_cli
 
 BROKEN = Path(__file__).parent / "data" / "broken"
+QUIZ = Path(__file__).parent / "data" / "quiz"
 
 
 def problems_of(name: str, tmp_path: Path) -> list[str]:
@@ -20,6 +31,36 @@ def problems_of(name: str, tmp_path: Path) -> list[str]:
     _kb, problems = load_knowledge(extra)
     # Only the fixture's own problems: the shipped files must stay clean around it.
     return [f"{p.entry}: {p.message}" for p in problems if p.file.endswith(name)]
+
+
+def checked_of(name: str, tmp_path: Path) -> tuple[list[str], list[str]]:
+    """The problems and warnings of every rule check-knowledge applies, the fixture's own."""
+    extra = tmp_path / name.removesuffix(".yaml")
+    extra.mkdir()
+    shutil.copy(BROKEN / name, extra / name)
+    checked = check_knowledge(extra)
+    return (
+        [f"{p.entry}: {p.message}" for p in checked.problems if p.file.endswith(name)],
+        [f"{p.entry}: {p.message}" for p in checked.warnings if p.file.endswith(name)],
+    )
+
+
+def quiz_of(tmp_path: Path, *names: str) -> tuple[Checked, list[str]]:
+    """Check a quiz of its own: the standard, quiz_good.yaml and `names`, nothing shipped.
+
+    Returns the result and the quiz problems (the loader's per-activity counts aside:
+    the fixtures fill only one or two activities).
+    """
+    shutil.copy(DATA_DIR / "standard.yaml", tmp_path)
+    for name in ("quiz_good.yaml", *names):
+        shutil.copy(QUIZ / name, tmp_path)
+    checked = check_knowledge(data_dir=tmp_path)
+    own = ("quiz_good.yaml", *names)
+    return checked, [
+        f"{p.entry}: {p.message}"
+        for p in checked.problems
+        if p.file == "quiz" or p.file.endswith(own)
+    ]
 
 
 def test_shipped_knowledge_is_clean() -> None:
@@ -80,7 +121,7 @@ def test_bad_yaml_and_unknown_section(tmp_path: Path) -> None:
     assert "not valid YAML" in got[0]
     assert problems_of("unknown_section.yaml", tmp_path) == [
         "recipes: unknown section (use standard, knowledge, skills, attitudes, tasks, cards, "
-        "questions, synonyms, stopwords, smalltalk, examples)"
+        "questions, synonyms, stopwords, smalltalk, examples, glossary, spelling)"
     ]
 
 
@@ -160,3 +201,225 @@ def test_run_without_token_exits_2_with_bilingual_hint(tmp_path: Path) -> None:
     assert "TELEGRAM_BOT_TOKEN" in res.stderr
     assert "權杖" in res.stderr and "token" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+# --- every card quizzed ---------------------------------------------------------------------
+
+
+def test_every_card_has_a_question_and_every_question_a_card(tmp_path: Path) -> None:
+    problems, _warnings = checked_of("uncovered_card.yaml", tmp_path)
+    assert problems == [
+        "bad-no-card: missing 'card': the card that teaches it",
+        "bad-unquizzed: T3.3: no quiz question names this card",
+    ]
+
+
+# --- the quiz -------------------------------------------------------------------------------
+
+
+def test_a_quiz_at_every_limit_passes(tmp_path: Path) -> None:
+    checked, problems = quiz_of(tmp_path)
+    assert problems == []
+    a = checked.quiz.overall
+    # 10 questions: all scenarios, 1 escalation giveaway (10 %), 2 longest keys (20 %).
+    assert (a.questions, a.scenario, a.escalation, a.longest_zh, a.longest_en) == (10, 10, 1, 2, 2)
+    assert (a.short, a.recall) == (0, 0)
+
+
+def test_escalation_as_answer_overall(tmp_path: Path) -> None:
+    _checked, problems = quiz_of(tmp_path, "quiz_escalation.yaml")
+    # 2/11 is under T3.3's 20 % but over 10 % overall.
+    assert problems == [
+        "all activities: the right option is the only one with an escalation cue in 2/11 "
+        "questions (18.2 %, at most 10 %; most in T3.3 2)"
+    ]
+
+
+def test_escalation_as_answer_per_activity(tmp_path: Path) -> None:
+    _checked, problems = quiz_of(tmp_path, "quiz_escalation_activity.yaml")
+    assert problems == [
+        "T3.1: the right option is the only one with an escalation cue in 1/3 questions "
+        "(33.3 %, at most 20 % per activity)",
+        "all activities: the right option is the only one with an escalation cue in 2/13 "
+        "questions (15.4 %, at most 10 %; most in T3.1 1, T3.3 1)",
+    ]
+
+
+def test_right_option_longest(tmp_path: Path) -> None:
+    _checked, problems = quiz_of(tmp_path, "quiz_longest.yaml")
+    assert problems == [
+        f"all activities: the right option is strictly the longest ({lang}) in 4/12 questions "
+        "(33.3 %, at most 25 %; most in T3.3 4)"
+        for lang in ("zh", "en")
+    ]
+
+
+def test_scenario_share(tmp_path: Path) -> None:
+    _checked, problems = quiz_of(tmp_path, "quiz_not_scenario.yaml")
+    assert problems == [
+        "all activities: 10/12 scenario questions (83.3 %, need at least 90 %; fewest in T3.3 2)"
+    ]
+
+
+def test_code_recall(tmp_path: Path) -> None:
+    checked, problems = quiz_of(tmp_path, "quiz_recall.yaml")
+    assert problems == [
+        "bad-recall-code: T3.3: asks for a code or classification of the standard; "
+        "write a shop scenario instead",
+        "bad-recall-words: T3.3: asks for a code or classification of the standard; "
+        "write a shop scenario instead",
+        "all activities: 2 code-recall questions (at most 0; most in T3.3 2)",
+        "all activities: 10/12 scenario questions (83.3 %, need at least 90 %; fewest in T3.3 2)",
+    ]
+    assert checked.quiz.traits["bad-recall-code"].recall
+    assert not checked.quiz.traits["bad-recall-code"].scenario
+
+
+def test_four_options(tmp_path: Path) -> None:
+    checked, problems = quiz_of(tmp_path, "quiz_three_options.yaml")
+    assert problems == ["bad-three: T3.3: 3 options (the quiz needs 4: 3 plausible wrong ones)"]
+    assert checked.quiz.overall.short == 1
+
+
+def test_escalation_cue_in_either_language(tmp_path: Path) -> None:
+    checked, _ = quiz_of(tmp_path, "quiz_escalation.yaml", "quiz_escalation_activity.yaml")
+    t = checked.quiz.traits
+    assert (t["good-escalate"].escalation_zh, t["good-escalate"].escalation_en) == (True, True)
+    assert (t["bad-escalate"].escalation_zh, t["bad-escalate"].escalation_en) == (False, True)
+    assert (t["act-escalate"].escalation_zh, t["act-escalate"].escalation_en) == (True, False)
+    assert not t["good-plain-1"].escalation
+
+
+def _question(stem_zh: str, stem_en: str, options: list[tuple[str, str]]) -> Question:
+    return Question.model_validate(
+        {
+            "id": "q",
+            "activity": "T3.3",
+            "card": "c",
+            "question": {"zh": stem_zh, "en": stem_en},
+            "options": [
+                {"zh": zh, "en": en, "correct": i == 0} for i, (zh, en) in enumerate(options)
+            ],
+            "explanation": {"zh": "因為。", "en": "Because."},
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("stem_zh", "stem_en", "option", "recall", "scenario"),
+    [
+        # A phone model and a paper size are not codes of the standard; K01 and T3.1 are.
+        (
+            "客人的 Galaxy S23 付款失敗，你先做什麼？",
+            "A customer's S23 won't pay.",
+            "A4 紙",
+            False,
+            True,
+        ),
+        ("你要印 K01 的內容給新人？", "You print K01 for a new hire?", "印出", True, False),
+        ("這屬於 T3.1 嗎？", "Is this T3.1?", "是", True, False),
+        ("下列哪一組指標最合適？", "Which set of indicators fits best?", "轉換率", False, False),
+        (
+            "上週有 4,000 個工作階段，轉換率是多少？",
+            "4,000 sessions last week.",
+            "2%",
+            False,
+            True,
+        ),
+        ("我們的商標快到期了。", "Our trademark expires soon.", "延展", False, True),
+    ],
+)
+def test_recall_and_scenario_definitions(
+    kb: Knowledge, stem_zh: str, stem_en: str, option: str, recall: bool, scenario: bool
+) -> None:
+    q = _question(stem_zh, stem_en, [(option, option), ("乙", "B"), ("丙", "C"), ("丁", "D")])
+    t = traits(q, standard_ids(kb))
+    assert (t.recall, t.scenario) == (recall, scenario)
+
+
+def _report(**by_activity: tuple[int, int]) -> QuizReport:
+    """A report from (questions, escalation giveaways) per activity; everything else clean."""
+    acts = {}
+    for act, (n, esc) in by_activity.items():
+        acts[act.replace("_", ".")] = QuizCounts(questions=n, scenario=n, escalation=esc)
+    overall = QuizCounts(
+        questions=sum(c.questions for c in acts.values()),
+        scenario=sum(c.scenario for c in acts.values()),
+        escalation=sum(c.escalation for c in acts.values()),
+    )
+    return QuizReport(acts, overall, {})
+
+
+def test_thresholds_are_inclusive() -> None:
+    # 20 % in one activity and 10 % overall: both exactly at their limits, so no problem.
+    assert threshold_problems(_report(T1_1=(10, 2), T1_2=(10, 0))) == []
+    # One question more in T1.1 breaks its own limit, but not the overall one (3/30).
+    got = [
+        f"{p.entry}: {p.message}" for p in threshold_problems(_report(T1_1=(10, 3), T1_2=(20, 0)))
+    ]
+    assert got == [
+        "T1.1: the right option is the only one with an escalation cue in 3/10 questions "
+        "(30.0 %, at most 20 % per activity)"
+    ]
+    # 90 % scenarios and 25 % longest keys pass; one less / one more fails.
+    ok = QuizCounts(questions=20, scenario=18, longest_zh=5, longest_en=5)
+    assert threshold_problems(QuizReport({"T1.1": ok}, ok, {})) == []
+    bad = QuizCounts(questions=20, scenario=17, longest_zh=6, longest_en=5)
+    got = [p.message for p in threshold_problems(QuizReport({"T1.1": bad}, bad, {}))]
+    assert [m.split(" (")[0] for m in got] == [
+        "17/20 scenario questions",
+        "the right option is strictly the longest",
+    ]
+
+
+# --- one English voice ----------------------------------------------------------------------
+
+
+def test_glossary_and_spelling(tmp_path: Path) -> None:
+    problems, warnings = checked_of("voice.yaml", tmp_path)
+    # Aliases (how staff ask), URLs and glossary names ("National Credit Card Center") pass.
+    assert problems == [
+        "voice-card: title: en 'Card readers' for 刷卡機; say 'card terminal' (glossary)",
+        "voice-card: steps[3]: American spelling 'Authorization'; write 'authorisation'",
+        "voice-q: question: en 'proof copy' for 證明聯; say 'printed e-invoice' (glossary)",
+        "voice-q: options[4]: American spelling 'canceled'; write 'cancelled'",
+    ]
+    # A paraphrase may be right: a missing glossary term is only a warning.
+    assert warnings == [
+        "voice-card: zh says 店長, en never says 'store manager' (glossary)",
+        "voice-q: zh says 證明聯, en never says 'printed e-invoice' (glossary)",
+    ]
+
+
+def test_glossary_file_is_checked(tmp_path: Path) -> None:
+    assert problems_of("bad_glossary.yaml", tmp_path) == [
+        "glossary.刷卡機: term defined twice",
+        "glossary.測試詞: avoid 'test' is part of 'test term'",
+        "glossary.沒英文: missing field 'en'",
+        "spelling.colour: wrong and right are the same",
+    ]
+
+
+def test_shipped_glossary_loads() -> None:
+    kb, _ = load_knowledge()
+    terms = {t.zh: t for t in kb.glossary}
+    assert terms["折讓證明單"].en == "allowance certificate"
+    assert "allowance note" in terms["折讓證明單"].avoid
+    assert terms["猶豫期"].zh_also == ["鑑賞期"]
+    assert kb.spelling["authorization"] == "authorisation"
+
+
+def test_cli_prints_quiz_figures_and_glossary_counts(tmp_path: Path) -> None:
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    shutil.copy(BROKEN / "voice.yaml", extra)
+    res = run_cli("check-knowledge", "--extra", str(extra), "--quiz", cwd=tmp_path)
+    assert res.returncode == 1
+    out = res.stdout
+    assert "voice.yaml: voice-card: steps[3]: American spelling 'Authorization'" in out
+    assert "warning: " in out and "en never says 'printed e-invoice'" in out
+    table = out[out.index("\nquiz:\n") :].splitlines()
+    assert table[2].split()[:2] == ["activity", "questions"]
+    assert any(line.split()[0] == "all" for line in table[3:])
+    assert any(line.split()[0] == "limit" for line in table[3:])
+    assert "glossary: " in out and "American spellings" in out
