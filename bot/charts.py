@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import io
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from importlib import resources
 
@@ -48,6 +49,11 @@ _DPI = 100  # 8x5 in at 100 dpi: 800x500 px, readable in a Telegram photo withou
 _BAR_COLOUR = "#2a7ab0"
 _LINE_COLOUR = "#d9822b"
 _PERCENT_TICKS = (0, 25, 50, 75, 100)
+# A task name under its bar: at 8 pt six Han characters (or 12 Latin ones) fit one bar's width.
+_NAME_SIZE = 8
+_NAME_HAN_PER_LINE = 6
+_NAME_LATIN_PER_LINE = 12
+_NO_LINE_START = frozenset("，、。：；！？）」』")
 
 
 @functools.lru_cache(maxsize=1)
@@ -78,8 +84,30 @@ def _percent(value: float | None) -> float | None:
     return max(0.0, min(1.0, value)) * 100.0
 
 
+def _tick_label(task: str, name: str | None) -> str:
+    """The task id over its name, wrapped to a bar's width (Chinese breaks between any two
+    characters, other text between words)."""
+    if not name:
+        return task
+    if name.isascii():
+        lines = textwrap.wrap(name, _NAME_LATIN_PER_LINE)
+    else:
+        lines, rest = [], name
+        while rest:
+            cut = _NAME_HAN_PER_LINE
+            # Chinese punctuation never starts a line: it ends the line before.
+            while cut < len(rest) and rest[cut] in _NO_LINE_START:
+                cut += 1
+            lines.append(rest[:cut])
+            rest = rest[cut:]
+    return "\n".join([task, *lines])
+
+
 def _progress_figure(
-    mastery: Mapping[str, float], weekly: Sequence[tuple[str, float | None]], lang: str
+    mastery: Mapping[str, float],
+    weekly: Sequence[tuple[str, float | None]],
+    lang: str,
+    task_names: Mapping[str, str] | None = None,
 ) -> Figure:
     texts = CHART_TEXTS[chart_language(lang)]
     # One FontProperties handed to every text: rcParams stay untouched for the rest of the
@@ -103,7 +131,16 @@ def _progress_figure(
     levels = [_percent(mastery.get(task, 0.0)) or 0.0 for task in TASKS]
     bars = left.bar(range(len(TASKS)), levels, color=_BAR_COLOUR, width=0.6)
     left.bar_label(bars, labels=[f"{v:.0f}%" for v in levels], padding=2, fontproperties=font)
-    left.set_xticks(range(len(TASKS)), TASKS, fontproperties=font)
+    names = task_names or {}
+    tick_font = font.copy()
+    if names:
+        tick_font.set_size(_NAME_SIZE)
+    left.set_xticks(
+        range(len(TASKS)),
+        [_tick_label(task, names.get(task)) for task in TASKS],
+        fontproperties=tick_font,
+        linespacing=1.3,
+    )
     left.set_title(texts["mastery"], fontproperties=title_font)
     left.set_xlabel(texts["task"], fontproperties=font)
 
@@ -136,15 +173,19 @@ def _progress_figure(
 
 
 def progress_chart(
-    mastery: dict[str, float], weekly: list[tuple[str, float | None]], lang: str
+    mastery: dict[str, float],
+    weekly: list[tuple[str, float | None]],
+    lang: str,
+    task_names: Mapping[str, str] | None = None,
 ) -> bytes:
     """PNG (800x500) of mastery per task T1–T5 and accuracy in the last four weeks.
 
     `mastery` maps task id to a 0–1 fraction (a missing task draws as 0); `weekly` is
     (week label, 0–1 accuracy or None when no drills were done), oldest first. Out-of-range
-    values are clamped. Labels are zh-TW for zh* languages (`chart_language`), else English.
+    values are clamped. Labels are zh-TW for zh* languages (`chart_language`), else English;
+    `task_names` (task id to title, in the user's language) go under the task ids.
     """
-    fig = _progress_figure(mastery, weekly, lang)
+    fig = _progress_figure(mastery, weekly, lang, task_names)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()

@@ -59,7 +59,8 @@ async def me(update: Update, context: ShopContext) -> None:
         lines += ["", t("me.none_yet", lang)]
     await send(message, "\n".join(lines))
     # Rendering takes a few hundred ms of CPU: keep the event loop free meanwhile.
-    png = await asyncio.to_thread(charts.progress_chart, p.task_mastery, p.weekly, lang)
+    names = {task_id: context.kb.tasks[task_id].title.get(kl) for task_id in p.task_mastery}
+    png = await asyncio.to_thread(charts.progress_chart, p.task_mastery, p.weekly, lang, names)
     await message.reply_photo(png, caption=t("me.chart_caption", charts.chart_language(lang)))
 
 

@@ -105,6 +105,23 @@ def test_cjk_font_covers_every_chart_text_and_title(kb: Knowledge) -> None:
     assert all(ft.get_char_index(ord(ch)) for ch in "精熟度各任務近四週答對率")
 
 
+def test_task_names_go_under_the_ids_wrapped_to_a_bar(kb: Knowledge) -> None:
+    names = {task: kb.tasks[task].title.zh for task in charts.TASKS}
+    png = charts.progress_chart(MASTERY, WEEKS, "zh-TW", names)
+    assert png != charts.progress_chart(MASTERY, WEEKS, "zh-TW")
+    fig = charts._progress_figure(MASTERY, WEEKS, "zh-TW", names)
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks[1] == "T2\n運用資訊科技\n與客戶溝通"
+    # Punctuation does not start a line; every character of the name is still there.
+    assert ticks[4] == "T5\n應用電子商務，\n提高商品銷售\n和服務"
+    assert [t.split("\n", 1)[1].replace("\n", "") for t in ticks] == list(names.values())
+    english = {task: kb.tasks[task].title.en for task in charts.TASKS}
+    fig = charts._progress_figure(MASTERY, WEEKS, "en", english)
+    t2 = fig.axes[0].get_xticklabels()[1].get_text().split("\n")
+    assert t2[0] == "T2" and " ".join(t2[1:]) == english["T2"]
+    assert all(len(line) <= 12 for line in t2)
+
+
 def test_chinese_week_labels_render_with_the_cjk_font() -> None:
     render_quietly(MASTERY, [("上週", 0.5), ("本週", 0.7)], "en")
 
