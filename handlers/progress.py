@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot import callbacks, charts, progress
 from bot.context import ShopContext
-from bot.render.progress import me_text, settings_view
+from bot.render.progress import me_text, settings_view, task_titles
 from bot.texts import plain, t
 from handlers.common import edit, lang_of, member, send, stale
 
@@ -24,7 +24,8 @@ async def me(update: Update, context: ShopContext) -> None:
     name = user.first_name or str(user.id)
     await send(message, (me_text(context.kb, name, p, lang, p.started), []))
     # Rendering takes a few hundred ms of CPU: keep the event loop free meanwhile.
-    png = await asyncio.to_thread(charts.progress_chart, p.task_mastery, p.weekly, lang)
+    names = task_titles(context.kb, p.task_mastery, lang)
+    png = await asyncio.to_thread(charts.progress_chart, p.task_mastery, p.weekly, lang, names)
     await message.reply_photo(png, caption=plain("me.chart_caption", charts.chart_language(lang)))
 
 

@@ -1,16 +1,20 @@
-"""Progress charts: a PNG of the right size, Chinese drawn as glyphs, English without a font."""
+"""Progress charts: a PNG of the right size, Chinese drawn as glyphs with the bundled font."""
 
 from __future__ import annotations
 
 import math
 import struct
+import sys
 import warnings
-from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
 
 import pytest
+from fontTools.ttLib import TTCollection
 from matplotlib import font_manager
 
 from bot import charts
+from knowledge.models import Knowledge
 
 MASTERY = {"T1": 0.8, "T2": 0.35, "T3": 1.0, "T4": 0.0, "T5": 0.55}
 WEEKS: list[tuple[str, float | None]] = [
@@ -20,11 +24,7 @@ WEEKS: list[tuple[str, float | None]] = [
     ("11/23", 0.9),
 ]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-needs_cjk_font = pytest.mark.skipif(
-    charts.find_cjk_font() is None,
-    reason="no CJK font installed (apt-get install fonts-noto-cjk, as .ci/run does)",
-)
+CHART_ZH = list(charts.chart_texts("zh-TW").values())
 
 
 def png_size(png: bytes) -> tuple[int, int]:
@@ -52,15 +52,6 @@ def titles(
     return [ax.get_title() for ax in fig.axes] + [ax.get_xlabel() for ax in fig.axes]
 
 
-@pytest.fixture
-def no_cjk_font(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A machine where no known CJK family is installed; the lookup cache is reset around it."""
-    monkeypatch.setattr(charts, "CJK_FAMILIES", ())
-    charts.find_cjk_font.cache_clear()
-    yield
-    charts.find_cjk_font.cache_clear()
-
-
 def test_chart_is_a_png_of_about_800_by_500() -> None:
     png = render_quietly(MASTERY, WEEKS, "en")
     assert png.startswith(PNG_SIGNATURE)
@@ -70,7 +61,6 @@ def test_chart_is_a_png_of_about_800_by_500() -> None:
     assert 5_000 < len(png) < 500_000
 
 
-@needs_cjk_font
 def test_zh_chart_draws_chinese_with_the_cjk_font() -> None:
     assert charts.chart_language("zh-TW") == "zh-TW"
     assert charts.chart_language("zh-hans") == "zh-TW"
@@ -79,36 +69,61 @@ def test_zh_chart_draws_chinese_with_the_cjk_font() -> None:
     assert zh.startswith(PNG_SIGNATURE)
     assert zh != en, "the zh labels should change the picture"
     assert titles(MASTERY, WEEKS, "zh-TW") == ["各任務精熟度", "近四週答對率", "任務", "週"]
+    fig = charts._progress_figure(MASTERY, WEEKS, "zh-TW")
+    assert {ax.title.get_fontproperties().get_file() for ax in fig.axes} == {
+        charts.find_cjk_font()
+    }
 
 
-@needs_cjk_font
-def test_found_font_has_the_glyphs() -> None:
-    font = font_manager.get_font(charts.find_cjk_font())
-    assert all(font.get_char_index(ord(ch)) for ch in "精熟度各任務近四週答對率")
+def test_cjk_font_comes_with_the_python_install() -> None:
+    """No system font needed: the TC face of the wheel's file, inside this Python's prefix."""
+    font = charts.find_cjk_font()
+    path = Path(font).resolve()
+    shipped = metadata.distribution("noto-cjk-sans-otc").locate_file(
+        f"{charts.FONT_PACKAGE}/{charts.FONT_FILE}"
+    )
+    assert path == Path(str(shipped)).resolve()
+    assert path.is_relative_to(Path(sys.prefix).resolve())
+    assert not path.is_relative_to("/usr/share/fonts")
+    assert font_manager.get_font(font).family_name == "Noto Sans CJK TC"
+    registered = {e.name for e in font_manager.fontManager.ttflist if e.fname == str(font)}
+    assert "Noto Sans CJK TC" in registered
 
 
-def test_latin_only_font_is_not_taken_for_cjk() -> None:
-    dejavu = font_manager.findfont("DejaVu Sans", fallback_to_default=False)
-    assert not charts._has_glyphs(dejavu, 0)
+def test_cjk_font_covers_every_chart_text_and_title(kb: Knowledge) -> None:
+    """Every character of the chart labels and of each task and activity title has a glyph."""
+    font = charts.find_cjk_font()
+    with TTCollection(str(font), lazy=True) as collection:
+        cmap = collection.fonts[font.face_index].getBestCmap()
+    texts = [*CHART_ZH, *(t.title.zh for t in kb.tasks.values())]
+    texts += [a.title.zh for a in kb.activities.values()]
+    assert len(texts) > 20
+    missing = {ch for text in texts for ch in text if not ch.isspace() and ord(ch) not in cmap}
+    assert missing == set()
+    # matplotlib's own lookup agrees: a missing glyph would be index 0.
+    ft = font_manager.get_font(font)
+    assert all(ft.get_char_index(ord(ch)) for ch in "精熟度各任務近四週答對率")
 
 
-@needs_cjk_font
+def test_task_names_go_under_the_ids_wrapped_to_a_bar(kb: Knowledge) -> None:
+    names = {task: kb.tasks[task].title.zh for task in charts.TASKS}
+    png = charts.progress_chart(MASTERY, WEEKS, "zh-TW", names)
+    assert png != charts.progress_chart(MASTERY, WEEKS, "zh-TW")
+    fig = charts._progress_figure(MASTERY, WEEKS, "zh-TW", names)
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks[1] == "T2\n運用資訊科技\n與客戶溝通"
+    # Punctuation does not start a line; every character of the name is still there.
+    assert ticks[4] == "T5\n應用電子商務，\n提高商品銷售\n和服務"
+    assert [t.split("\n", 1)[1].replace("\n", "") for t in ticks] == list(names.values())
+    english = {task: kb.tasks[task].title.en for task in charts.TASKS}
+    fig = charts._progress_figure(MASTERY, WEEKS, "en", english)
+    t2 = fig.axes[0].get_xticklabels()[1].get_text().split("\n")
+    assert t2[0] == "T2" and " ".join(t2[1:]) == english["T2"]
+    assert all(len(line) <= 12 for line in t2)
+
+
 def test_chinese_week_labels_render_with_the_cjk_font() -> None:
     render_quietly(MASTERY, [("上週", 0.5), ("本週", 0.7)], "en")
-
-
-@pytest.mark.usefixtures("no_cjk_font")
-def test_without_cjk_font_zh_falls_back_to_english() -> None:
-    assert charts.find_cjk_font() is None
-    assert charts.chart_language("zh-TW") == "en"
-    png = render_quietly(MASTERY, WEEKS, "zh-TW")
-    assert png.startswith(PNG_SIGNATURE)
-    assert titles(MASTERY, WEEKS, "zh-TW") == [
-        "Mastery per task",
-        "Accuracy, last 4 weeks",
-        "Task",
-        "Week",
-    ]
 
 
 def test_english_stays_english() -> None:

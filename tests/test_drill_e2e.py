@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from matplotlib.figure import Figure
 from telegram.ext import Job
 
-from bot import storage
+from bot import charts, storage
 from bot.context import ShopContext
 from handlers import reminders
 from tests.botharness import (
@@ -155,7 +157,15 @@ async def test_practise_this_from_an_answer_card(h: Harness) -> None:
     assert {i.activity for i in storage.drill_items(h.state.db, drill.id)} == {"T3.3"}
 
 
-async def test_me_shows_progress_and_a_chart(h: Harness) -> None:
+async def test_me_shows_progress_and_a_chart(h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn: list[Figure] = []
+    draw = charts._progress_figure
+
+    def keep(*args: Any) -> Figure:
+        drawn.append(draw(*args))
+        return drawn[-1]
+
+    monkeypatch.setattr(charts, "_progress_figure", keep)
     await staff(h, AMY)
     [q] = await h.say(AMY, "/drill")
     for _ in range(5):
@@ -168,6 +178,14 @@ async def test_me_shows_progress_and_a_chart(h: Harness) -> None:
     upload = photo.params["photo"]
     assert isinstance(upload, UploadedFile) and upload.content.startswith(b"\x89PNG")
     assert "精熟度" in (photo.params.get("caption") or "")
+    # The photo sent is this figure: Chinese titles and task names, in the bundled CJK font.
+    [fig] = drawn
+    mastery, accuracy = fig.axes
+    assert (mastery.get_title(), accuracy.get_title()) == ("各任務精熟度", "近四週答對率")
+    ticks = [label.get_text() for label in mastery.get_xticklabels()]
+    assert ticks[0] == "T1\n使用資訊系統\n進行零售電子\n商務運作"
+    assert ticks[3] == "T4\n管理網路零售\n品牌"
+    assert mastery.title.get_fontproperties().get_file() == charts.find_cjk_font()
 
 
 async def test_settings_reschedule_the_daily_job(h: Harness) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 
 from bot import callbacks
@@ -38,6 +39,11 @@ def me_text(kb: Knowledge, name: str, p: Progress, lang: str, started: bool) -> 
     if not started:
         lines += ["", t("me.none_yet", lang)]
     return Html("\n".join(lines))
+
+
+def task_titles(kb: Knowledge, task_ids: Iterable[str], lang: str) -> dict[str, str]:
+    """Task titles for the /me chart, in the user's language."""
+    return {task_id: kb.tasks[task_id].title.get(kl(lang)) for task_id in task_ids}
 
 
 def settings_view(rem: Reminder, lang: str, tz: str) -> View:
