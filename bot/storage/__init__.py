@@ -1,0 +1,123 @@
+"""All SQL lives in this package: the schema, then one module of plain functions per area.
+
+Callers use the package (`from bot import storage; storage.get_user(db, uid)`). Modules:
+`base` (time format, roles, helpers) ← `schema` (migrations, open_db) and the areas
+`users`, `questions`, `drills`, `reminders`. A new area gets its own module here, such as
+`reports.py` for supervisor queries, `export.py` or `backup.py`, importing `base` (and
+other areas if it must, never in a cycle), and its public names are re-exported below.
+"""
+
+from __future__ import annotations
+
+from bot.storage.base import ROLES, Role, atomic, iso, parse_iso, utcnow
+from bot.storage.drills import (
+    Drill,
+    DrillItem,
+    active_drill,
+    answers_between,
+    cards_looked_up_since,
+    drill_items,
+    finish_drill,
+    finished_drill_times,
+    get_drill,
+    get_item,
+    last_drill_started,
+    mark_sent,
+    next_item,
+    record_answer,
+    record_card_view,
+    srs_states,
+    start_drill,
+)
+from bot.storage.questions import count_rows, get_question, log_question, set_feedback, unanswered
+from bot.storage.reminders import (
+    Reminder,
+    get_reminder,
+    mark_reminder_sent,
+    reminder_users,
+    set_reminder,
+)
+from bot.storage.schema import SchemaTooNewError, migrate, migrations, open_db, schema_version
+from bot.storage.users import (
+    Invite,
+    InviteOutcome,
+    Team,
+    User,
+    create_invite,
+    create_team,
+    create_user,
+    default_team,
+    delete_user,
+    get_invite,
+    get_team,
+    get_user,
+    list_teams,
+    redeem_invite,
+    set_active,
+    set_consent,
+    set_language,
+    set_role,
+    team_members,
+    update_profile,
+)
+
+__all__ = [
+    "ROLES",
+    "Drill",
+    "DrillItem",
+    "Invite",
+    "InviteOutcome",
+    "Reminder",
+    "Role",
+    "SchemaTooNewError",
+    "Team",
+    "User",
+    "active_drill",
+    "answers_between",
+    "atomic",
+    "cards_looked_up_since",
+    "count_rows",
+    "create_invite",
+    "create_team",
+    "create_user",
+    "default_team",
+    "delete_user",
+    "drill_items",
+    "finish_drill",
+    "finished_drill_times",
+    "get_drill",
+    "get_invite",
+    "get_item",
+    "get_question",
+    "get_reminder",
+    "get_team",
+    "get_user",
+    "iso",
+    "last_drill_started",
+    "list_teams",
+    "log_question",
+    "mark_reminder_sent",
+    "mark_sent",
+    "migrate",
+    "migrations",
+    "next_item",
+    "open_db",
+    "parse_iso",
+    "record_answer",
+    "record_card_view",
+    "redeem_invite",
+    "reminder_users",
+    "schema_version",
+    "set_active",
+    "set_consent",
+    "set_feedback",
+    "set_language",
+    "set_reminder",
+    "set_role",
+    "srs_states",
+    "start_drill",
+    "team_members",
+    "unanswered",
+    "update_profile",
+    "utcnow",
+]
