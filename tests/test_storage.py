@@ -58,8 +58,10 @@ def test_newer_schema_refuses_to_start(tmp_path: Path) -> None:
     )
     raw.conn.commit()
     raw.close()
+    before = path.read_bytes()
     with pytest.raises(storage.SchemaTooNewError, match="9999_from_the_future"):
         storage.open_db(path)
+    assert path.read_bytes() == before  # not migrated, not even touched
 
 
 def test_invite_expires_and_runs_out(db: Database) -> None:
