@@ -125,7 +125,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="shopcoach", description="ShopCoach 店務教練")
+    parser = argparse.ArgumentParser(prog="shopcoach", description=both("cli.description"))
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the bot (long polling, or a webhook server)")

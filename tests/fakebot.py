@@ -228,6 +228,60 @@ def _require_loopback(url: str) -> None:
         raise ValueError(f"fake Bot API only talks to 127.0.0.1, not {url!r}")
 
 
+# What Telegram's HTML parse mode accepts: these tags, and & only as an entity.
+_HTML_TAGS = frozenset(
+    [
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "a",
+        "code",
+        "pre",
+        "blockquote",
+        "tg-emoji",
+    ]
+)
+_HTML_TOKEN = re.compile(r"<(/?)([a-zA-Z-]*)[^<>]*>|&(#[0-9]+|#x[0-9a-fA-F]+|[a-z]+);|[<>&]")
+_HTML_ENTITIES = frozenset({"lt", "gt", "amp", "quot"})
+
+
+def _check_html(params: JSONDict, field: str = "text") -> None:
+    """Reject what Telegram rejects in parse_mode HTML: unknown or unclosed tags, a bare & < >."""
+    if str(params.get("parse_mode", "")).upper() != "HTML":
+        return
+    text = str(params.get(field) or "")
+    open_tags: list[str] = []
+    for match in _HTML_TOKEN.finditer(text):
+        closing, tag, entity = match.group(1), match.group(2), match.group(3)
+        if match.group(0) in "<>&":
+            raise _ApiError(
+                400,
+                f"Bad Request: can't parse entities: unexpected '{match.group(0)}' "
+                f"at byte offset {match.start()}",
+            )
+        if entity is not None:
+            if not entity.startswith("#") and entity not in _HTML_ENTITIES:
+                raise _ApiError(400, f"Bad Request: can't parse entities: unknown entity {entity}")
+            continue
+        if tag.lower() not in _HTML_TAGS:
+            raise _ApiError(400, f"Bad Request: can't parse entities: unsupported tag {tag}")
+        if closing:
+            if not open_tags or open_tags.pop() != tag.lower():
+                raise _ApiError(400, f"Bad Request: can't parse entities: unmatched end tag {tag}")
+        else:
+            open_tags.append(tag.lower())
+    if open_tags:
+        raise _ApiError(400, f"Bad Request: can't parse entities: unclosed tag {open_tags[-1]}")
+
+
 def text_entities(text: str) -> list[JSONDict]:
     """The `bot_command` and `mention` entities Telegram would attach to a user's text."""
     entities: list[JSONDict] = []
@@ -1023,6 +1077,7 @@ class FakeBotApi:
             raise _ApiError(400, "Bad Request: message text is empty")
         if len(text) > 4096:
             raise _ApiError(400, "Bad Request: message is too long")
+        _check_html(params)
         content: JSONDict = {"text": text}
         if params.get("entities"):
             content["entities"] = params["entities"]
@@ -1077,6 +1132,7 @@ class FakeBotApi:
             raise _ApiError(400, "Bad Request: message text is empty")
         if len(text) > 4096:
             raise _ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        _check_html(params)
         if params.get("inline_message_id"):
             _check_markup(params.get("reply_markup"))
             return True

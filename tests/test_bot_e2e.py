@@ -437,3 +437,17 @@ async def test_run_logs_the_bot_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
         assert storage.get_user(db, ADMIN.id) is not None  # committed before the stop
     finally:
         db.close()
+
+
+async def test_team_names_with_html_characters_reach_everyone_intact(h: Harness) -> None:
+    # Telegram (and the fake) reject a message whose HTML does not parse: the name must be
+    # escaped in every message that shows it, or the message never arrives.
+    code, team_id = await make_team(h, "A&B <信義> 門市")
+    shown = "A&amp;B &lt;信義&gt; 門市"
+    joined, _prompt = await h.say(SUE, f"/start {code}", replies=2)
+    assert f"「{shown}」" in (joined.text or "")
+    [listing] = await h.say(ADMIN, "/teams")
+    assert f"{team_id}. {shown}" in (listing.text or "")
+    [made] = await h.say(ADMIN, f"/invite {team_id}")
+    assert shown in (made.text or "")
+    assert not [c for c in h.server.calls if c.error_code is not None]

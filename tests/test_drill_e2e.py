@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from telegram.ext import Job
 from bot import charts, storage
 from bot.context import ShopContext
 from handlers import reminders
+from knowledge.library import Library
 from tests.botharness import (
     ADMIN,
     Clock,
@@ -305,3 +307,27 @@ async def test_the_reminder_job_is_a_plain_function_a_test_can_call(h: Harness) 
     await reminders.send_reminder(ShopContext.from_job(job, h.app))
     await h.quiet()
     assert len([c for c in h.server.sent_to(AMY.id) if "今天的" in (c.text or "")]) == 1
+
+
+async def test_a_question_removed_by_reload_is_skipped_and_the_drill_goes_on(
+    h: Harness,
+) -> None:
+    await staff(h, AMY)
+    [q1] = await h.say(AMY, "/drill")
+    first = item_of(h, q1)
+    items = storage.drill_items(h.state.db, first.drill_id)
+    gone = items[1].question_id
+    # What /reload does when a trainer deleted that question from the files.
+    library = h.state.library
+    assert library is not None
+    kb = library.kb
+    questions = {qid: q for qid, q in kb.questions.items() if qid != gone}
+    h.state.library = Library(replace(kb, questions=questions), library.matcher)
+    position = position_of(h, first, True)
+    await h.press(AMY, q1, f"dr:a:{first.id}:{position}")
+    edit, note, q3 = await h.server.wait_for_reply(AMY.id, 3)
+    assert "✅" in (edit.text or "")
+    assert "略過" in (note.text or "")
+    assert "第 2/4 題" in (q3.text or "") and item_of(h, q3).position == 2
+    left = [i.question_id for i in storage.drill_items(h.state.db, first.drill_id)]
+    assert gone not in left and len(left) == 4

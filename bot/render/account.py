@@ -89,7 +89,10 @@ def forget_result(done: bool, lang: str) -> str:
 
 def lang_choice(lang: str) -> View:
     rows = [
-        [("繁體中文", callbacks.LANG.encode("zh-TW")), ("English", callbacks.LANG.encode("en"))]
+        [
+            (plain("lang.name_zh", lang), callbacks.LANG.encode("zh-TW")),
+            (plain("lang.name_en", lang), callbacks.LANG.encode("en")),
+        ]
     ]
     return t("lang.choose", lang), rows
 

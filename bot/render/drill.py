@@ -19,7 +19,7 @@ def question_view(item: DrillItem, question: Question, lang: str) -> View:
     text = t(
         "drill.question",
         lang,
-        n=item.position + 1,
+        n=item.rank + 1,
         total=item.drill_size,
         activity=item.activity,
         question=question.question.get(k),

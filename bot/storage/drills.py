@@ -28,11 +28,14 @@ class DrillItem:
     correct: bool | None
     drill_status: str
     drill_size: int
+    rank: int = 0  # how many items of its drill come before it (positions may have gaps)
 
 
 _ITEM_SQL = """
     SELECT i.*, d.status AS drill_status,
-           (SELECT COUNT(*) FROM drill_items j WHERE j.drill_id = i.drill_id) AS drill_size
+           (SELECT COUNT(*) FROM drill_items j WHERE j.drill_id = i.drill_id) AS drill_size,
+           (SELECT COUNT(*) FROM drill_items j
+            WHERE j.drill_id = i.drill_id AND j.position < i.position) AS rank
     FROM drill_items i JOIN drills d ON d.id = i.drill_id"""
 
 
@@ -55,6 +58,7 @@ def _item(row: dict[str, Any] | None) -> DrillItem | None:
         None if row["correct"] is None else bool(row["correct"]),
         row["drill_status"],
         row["drill_size"],
+        row["rank"],
     )
 
 
