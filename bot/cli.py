@@ -29,7 +29,7 @@ def cmd_check_knowledge(args: argparse.Namespace) -> int:
     extra = args.extra if args.extra is not None else _settings().extra_knowledge_dir
     checked = check_knowledge(extra)
     for warning in checked.warnings:
-        print(f"warning: {warning}")
+        print(f"warning: {warning}", file=sys.stderr)
     for problem in checked.problems:
         print(problem)
     if not checked.problems:

@@ -393,6 +393,8 @@ def voice_findings(kb: Knowledge, files: dict[str, dict[str, str]]) -> VoiceFind
     ]
     # Glossary English is right by definition ("National Credit Card Center" is a name).
     keep = [p for _t, p, _a in terms]
+    all_zh = [z for t, _p, _a in terms for z in (t.zh, *t.zh_also)]
+    longer_terms = {t.zh: [z for z in all_zh if t.zh in z and z != t.zh] for t, _p, _a in terms}
     spelling = [(_whole(w), r) for w, r in kb.spelling.items()]
     units: list[tuple[str, str, Card | Question]] = [
         *(("cards", c.id, c) for c in kb.cards.values()),
@@ -404,7 +406,11 @@ def voice_findings(kb: Knowledge, files: dict[str, dict[str, str]]) -> VoiceFind
         zh_all = "\n".join(zh for _w, zh, _e in texts)
         en_all = "\n".join(_URL.sub(" ", en) for _w, _z, en in texts)
         for term, right, avoids in terms:
-            said = next((z for z in (term.zh, *term.zh_also) if z in zh_all), None)
+            # 主管 inside 主管機關 is another term (the authorities), not this one.
+            zh_own = zh_all
+            for longer in longer_terms[term.zh]:
+                zh_own = zh_own.replace(longer, " ")
+            said = next((z for z in (term.zh, *term.zh_also) if z in zh_own), None)
             if said is None:
                 continue
             for where, _zh, en in texts:
