@@ -417,7 +417,8 @@ def test_cli_prints_quiz_figures_and_glossary_counts(tmp_path: Path) -> None:
     assert res.returncode == 1
     out = res.stdout
     assert "voice.yaml: voice-card: steps[3]: American spelling 'Authorization'" in out
-    assert "warning: " in out and "en never says 'printed e-invoice'" in out
+    # Warnings are advice, on stderr: stdout stays the problems, then the figures.
+    assert "warning: " in res.stderr and "en never says 'printed e-invoice'" in res.stderr
     table = out[out.index("\nquiz:\n") :].splitlines()
     assert table[2].split()[:2] == ["activity", "questions"]
     assert any(line.split()[0] == "all" for line in table[3:])
