@@ -25,6 +25,9 @@ Admission = Literal[
 ]
 
 
+RANK: dict[Role, int] = {"staff": 0, "supervisor": 1, "admin": 2}
+
+
 @dataclass(frozen=True)
 class Visitor:
     """The Telegram user as far as admission needs to know them."""
@@ -51,12 +54,19 @@ def admit(
             return user, "already_member"
         if outcome != "ok" or inv is None:
             return user, outcome  # type: ignore[return-value]
-        role = "admin" if is_admin else inv.role
+        role: Role = "admin" if is_admin else inv.role
         if user is None:
-            user = _create(db, who, role, inv.team_id, now)  # type: ignore[arg-type]
+            user = _create(db, who, role, inv.team_id, now)
         else:
-            storage.set_role(db, who.id, role, inv.team_id)
+            # Joining by a link never lowers a role: a supervisor who opens a staff link of
+            # a team stays a supervisor. A staff link moves them to that team; a supervisor
+            # link adds a team they lead and keeps their own.
+            role = max(role, user.role, key=RANK.__getitem__)
+            team_id = inv.team_id if inv.role == "staff" or user.team_id is None else user.team_id
+            storage.set_role(db, who.id, role, team_id)
             user = storage.get_user(db, who.id)
+        if inv.role == "supervisor" and user is not None and user.role != "admin":
+            storage.add_lead(db, user.id, inv.team_id)
         return user, "joined"
     if user is not None:
         if is_admin and user.role != "admin":
@@ -91,8 +101,11 @@ def _same_team(db: Database, user: User | None, code: str) -> bool:
     inv = storage.get_invite(db, code)
     if inv is None:
         return False
-    rank = {"staff": 0, "supervisor": 1, "admin": 2}
-    return user.team_id == inv.team_id and rank[user.role] >= rank[inv.role]
+    if RANK[user.role] < RANK[inv.role]:
+        return False
+    if inv.role == "supervisor" and user.role == "supervisor":
+        return inv.team_id in storage.led_team_ids(db, user.id)
+    return user.team_id == inv.team_id
 
 
 # Who may do what: every role check in the bot reads this one table.
@@ -115,10 +128,15 @@ def may(user: User, action: Action) -> bool:
     return user.role in PERMISSIONS[action]
 
 
-def sees_team(user: User, team_id: int | None) -> bool:
-    """Admins see every team, supervisors their own, staff none but their own data."""
-    if team_id is None:
-        return False
+def team_ids_in_scope(db: Database, user: User) -> list[int]:
+    """The teams whose people and figures the user may see: admins all, supervisors those
+    they lead, staff none (they see only their own data)."""
     if user.role == "admin":
-        return True
-    return user.role == "supervisor" and user.team_id == team_id
+        return [t.id for t in storage.list_teams(db)]
+    if user.role == "supervisor":
+        return storage.led_team_ids(db, user.id)
+    return []
+
+
+def sees_team(db: Database, user: User, team_id: int | None) -> bool:
+    return team_id is not None and team_id in team_ids_in_scope(db, user)

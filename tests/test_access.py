@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from bot import storage
 from bot.access import PERMISSIONS, REFUSAL, may, sees_team
 from bot.storage import User
 
@@ -45,15 +48,29 @@ def test_the_table_covers_every_action() -> None:
 
 
 @pytest.mark.parametrize(
-    ("role", "own_team", "other_team", "no_team"),
+    ("role", "leads", "sees"),
     [
-        ("staff", False, False, False),
-        ("supervisor", True, False, False),
-        ("admin", True, True, False),
+        ("staff", [], {1: False, 2: False, 3: False}),
+        ("supervisor", [1], {1: True, 2: False, 3: False}),
+        ("supervisor", [1, 2], {1: True, 2: True, 3: False}),  # an area manager
+        ("admin", [], {1: True, 2: True, 3: True}),
     ],
 )
-def test_team_scope(role: str, own_team: bool, other_team: bool, no_team: bool) -> None:
-    user = _user(role, team_id=1)
-    assert sees_team(user, 1) is own_team
-    assert sees_team(user, 2) is other_team
-    assert sees_team(user, None) is no_team
+def test_team_scope(role: str, leads: list[int], sees: dict[int, bool]) -> None:
+    db = storage.open_db(None)
+    try:
+        now = datetime(2026, 12, 1, tzinfo=UTC)
+        for n in (1, 2, 3):
+            storage.create_team(db, f"店{n}", now)
+        storage.create_user(
+            db, 9, first_name="A", username=None, language="zh-TW", role=role,  # type: ignore[arg-type]
+            team_id=1, now=now,
+        )  # fmt: skip
+        for team_id in leads:
+            storage.add_lead(db, 9, team_id)
+        user = storage.get_user(db, 9)
+        assert user is not None
+        assert {t: sees_team(db, user, t) for t in (1, 2, 3)} == sees
+        assert sees_team(db, user, None) is False
+    finally:
+        db.close()

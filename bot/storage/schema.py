@@ -169,3 +169,18 @@ def _m0002(db: Database) -> None:
             enabled INTEGER NOT NULL DEFAULT 1,
             last_sent_on TEXT                    -- local date of the last reminder sent
         )""")
+
+
+@migrations(name="0003_team_leads")
+def _m0003(db: Database) -> None:
+    # A supervisor (an area manager) may lead several teams; their own team stays users.team_id.
+    db.execute("""
+        CREATE TABLE team_leads (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            team_id INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+            PRIMARY KEY (user_id, team_id)
+        )""")
+    db.execute("CREATE INDEX team_leads_team ON team_leads(team_id)")
+    db.execute("""
+        INSERT INTO team_leads (user_id, team_id)
+        SELECT id, team_id FROM users WHERE role = 'supervisor' AND team_id IS NOT NULL""")

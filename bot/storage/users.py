@@ -126,6 +126,38 @@ class Team:
     name: str
 
 
+def led_team_ids(db: Database, user_id: int) -> list[int]:
+    """The teams a supervisor leads (their own team is one of them once they lead it)."""
+    rows = db.query("SELECT team_id FROM team_leads WHERE user_id = ? ORDER BY team_id", [user_id])
+    return [r["team_id"] for r in rows]
+
+
+def add_lead(db: Database, user_id: int, team_id: int) -> None:
+    with db.atomic():
+        db.execute(
+            "INSERT OR IGNORE INTO team_leads (user_id, team_id) VALUES (?, ?)",
+            [user_id, team_id],
+        )
+
+
+def remove_lead(db: Database, user_id: int, team_id: int) -> bool:
+    with db.atomic():
+        cur = db.execute(
+            "DELETE FROM team_leads WHERE user_id = ? AND team_id = ?", [user_id, team_id]
+        )
+    return cur.rowcount == 1
+
+
+def team_leads(db: Database, team_id: int) -> list[User]:
+    """The supervisors who lead a team."""
+    rows = db.query(
+        """SELECT u.* FROM users u JOIN team_leads l ON l.user_id = u.id
+           WHERE l.team_id = ? ORDER BY u.id""",
+        [team_id],
+    )
+    return [u for u in map(_user, rows) if u is not None]
+
+
 def create_team(db: Database, name: str, now: datetime) -> Team:
     with db.atomic():
         cur = db.execute(
