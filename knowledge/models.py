@@ -160,6 +160,9 @@ class Knowledge:
     # Questions staff really asked, by the activity they belong to (teach the classifier);
     # under OFF_TOPIC, messages that are not about the work.
     examples: dict[str, list[str]] = field(default_factory=dict)
+    # Questions staff asked, by the card that answers them (teach the card ranker); learned
+    # aliases from supervisors belong here too.
+    card_examples: dict[str, list[str]] = field(default_factory=dict)
 
     def cards_for(self, activity_id: str) -> list[Card]:
         return [c for c in self.cards.values() if c.activity == activity_id]
@@ -174,5 +177,6 @@ class Knowledge:
             f"{len(self.indicators)} indicators, {len(self.knowledge)} knowledge, "
             f"{len(self.skills)} skills, {len(self.attitudes)} attitudes, "
             f"{len(self.cards)} cards, {len(self.questions)} questions, "
-            f"{sum(len(v) for v in self.examples.values())} examples"
+            f"{sum(len(v) for v in self.examples.values())} examples, "
+            f"{sum(len(v) for v in self.card_examples.values())} card examples"
         )
