@@ -38,11 +38,14 @@ from typing import Literal
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from knowledge.classifier import ActivityClassifier
+from knowledge.classifier import ActivityClassifier, CardRanker
 from knowledge.models import OFF_TOPIC, Knowledge, Question
-from knowledge.normalize import fold, fold_lines, sound_key, to_traditional
+from knowledge.normalize import fold, fold_key, fold_lines, sound_key, to_traditional
 
-Tier = Literal["answer", "suggest", "none"]
+# answer: the top card, directly. suggest: "did you mean" the top 2-3. none: a work question
+# no card answers (logged for supervisors). offtopic: no work question at all (small talk,
+# chatter, HR paperwork, shopping, job hunting): a kind word, nothing logged.
+Tier = Literal["answer", "suggest", "none", "offtopic"]
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff"
 _RUN_RE = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
@@ -72,10 +75,14 @@ class Weights:
     w_class: float = 0.6  # how far the activity classifier can lower an unlikely activity
     class_temperature: float = 1.5  # flattens the classifier's overconfident odds
     class_alpha: float = 0.3  # its additive smoothing
-    repeat_discount: float = 0.85  # an activity's second and later entries rank this much lower
+    repeat_discount: float = 0.5  # an activity's second and later entries rank this much lower
+    w_card: float = 0.5  # how far the card ranker can lower a card unlikely for this wording
+    card_temperature: float = 2.0
+    card_alpha: float = 1.0
     off_topic_odds: float = 1.5  # 'not about work' this many times likelier than any activity
-    answer_at: float = 50.0  # score from which the top hit is answered directly
+    answer_at: float = 60.0  # score from which the top hit is answered directly
     answer_margin: float = 6.0  # … when it leads the best other activity by this much
+    card_margin: float = 20.0  # … and the best other card of its own activity by this much
     suggest_at: float = 40.0  # lexical score from which hits are offered as "did you mean"
     offer_at: float = 25.0  # … when the best weighted score is at least this
 
@@ -374,6 +381,7 @@ class Matcher:
         # What the classifier learns from: each card title/alias on its own, and everything
         # an activity says of itself (titles and indicators), labelled with the activity.
         samples: list[tuple[str, list[str]]] = []
+        card_samples: list[tuple[str, list[str]]] = []  # the card ranker's: titles, aliases
         for (activity, card_id, names, _body), group in zip(pending, texts, strict=True):
             n_names = sum(1 for s in names if s)
             tf = self._add(
@@ -385,8 +393,13 @@ class Matcher:
                 flat_terms[pos + n_names : pos + len(group)],
             )
             tfs.append(tf)
-            own = flat[pos : pos + (len(group) if card_id is None else n_names)]
-            samples.extend((activity, self.norm.all_terms(t)) for t in own)
+            own = [
+                self.norm.all_terms(t)
+                for t in flat[pos : pos + (len(group) if card_id is None else n_names)]
+            ]
+            samples.extend((activity, terms) for terms in own)
+            if card_id is not None:
+                card_samples.extend((card_id, terms) for terms in own)
             pos += len(group)
         self.docs = docs
         n = len(docs)
@@ -436,16 +449,29 @@ class Matcher:
         for t in sorted({t for d in docs for t in d.name_terms}, key=lambda t: (-df[t], t)):
             if len(t) == 2 and not t.isascii():
                 self._by_sound.setdefault((sound_key(t[0]), sound_key(t[1])), t)
-        # Staff's example questions, read like a question (typos corrected the same way).
+        # Staff's example questions, read like a question (typos corrected the same way):
+        # by activity, and by card (which also teach the card's activity, unless the same
+        # question is already filed under it).
+        filed = {(a, fold_key(p)) for a, ps in kb.examples.items() for p in ps}
+        by_card = [
+            (c, p) for c, ps in kb.card_examples.items() if c in kb.cards for p in ps
+        ]
         labels = [a for a, phrases in kb.examples.items() for _ in phrases]
         phrases = [p for ps in kb.examples.values() for p in ps]
+        phrases += [p for _c, p in by_card]
         normalized = self.norm.normalize_many(phrases)
-        for label, text, lexical in zip(
-            labels, normalized, self.norm.terms_many(normalized), strict=True
-        ):
-            fixes = {t: self._correct(t) for t in lexical}
-            samples.append((label, self._class_terms(text, fixes)))
+        read = [
+            self._class_terms(text, {t: self._correct(t) for t in lexical})
+            for text, lexical in zip(normalized, self.norm.terms_many(normalized), strict=True)
+        ]
+        samples.extend(zip(labels, read[: len(labels)], strict=True))
+        for (card_id, phrase), terms in zip(by_card, read[len(labels) :], strict=True):
+            card_samples.append((card_id, terms))
+            activity = kb.cards[card_id].activity
+            if (activity, fold_key(phrase)) not in filed:
+                samples.append((activity, terms))
         self.classifier = ActivityClassifier(samples, alpha=w.class_alpha)
+        self.card_ranker = CardRanker(card_samples, alpha=w.card_alpha)
 
     def _add(
         self,
@@ -564,7 +590,7 @@ class Matcher:
         if has.any():
             alias[has] = np.maximum.reduceat(ratios, offsets[has]) / 100
         return (
-            self._class_terms(normalized, fixes) if w.w_class else [],
+            self._class_terms(normalized, fixes) if w.w_class or w.w_card else [],
             cand,
             {
                 "cov_names": in_names[cand] / total,
@@ -617,7 +643,7 @@ class Matcher:
         """Ranked hits for a question, with the confidence tier of the best one."""
         kind = self.small_talk(text)
         if kind is not None:
-            return Result("none", smalltalk=kind)
+            return Result("offtopic", smalltalk=kind)
         found = self._signals(text)
         if found is None:
             return Result("none")
@@ -636,6 +662,18 @@ class Matcher:
         w = self.weights
         lexical = [(min(100.0, s + w.w_second * second[d.activity]), d) for s, d in scored]
         best_lexical = max(s for s, _d in lexical)
+        if w.w_card:
+            # Second stage: among the candidate cards, how likely each one is for a question
+            # worded like this (what tells siblings apart); an activity entry is left as is.
+            ids = [d.card for _s, d in lexical if d.card is not None]
+            rel_card = iter(self.card_ranker.relative(class_terms, ids, w.card_temperature))
+            ranked_cards = [
+                (s * (1 - w.w_card + w.w_card * next(rel_card)), d) if d.card else (s, d)
+                for s, d in lexical
+            ]
+            # It reorders; how well the best fits stays the words' judgement (the tiers).
+            scale = best_lexical / max(max(s for s, _d in ranked_cards), 1e-9)
+            lexical = [(min(100.0, s * scale), d) for s, d in ranked_cards]
         # The classifier can only lower an entry whose activity is unlikely for this wording:
         # it reorders what the words found, it never makes an off-topic message fit.
         rel = self.classifier.relative(class_terms, w.class_temperature) if w.w_class else {}
@@ -653,6 +691,11 @@ class Matcher:
         kept: list[tuple[float, _Doc]] = []
         seen_acts: set[str] = set()
         seen_acts_with_card: set[str] = set()
+        # The best sibling of the top entry, before its discount: a near tie between two
+        # cards of one activity is no confident answer either.
+        sibling = next(
+            (s for s, d in ranked[1:] if d.activity == ranked[0][1].activity and d.card), 0.0
+        )
         for score, doc in ranked:
             # An activity stands in for its cards only when none of them ranked above it.
             if doc.card is None and doc.activity in seen_acts_with_card:
@@ -665,14 +708,22 @@ class Matcher:
             kept.append((score, doc))
         kept.sort(key=lambda x: -x[0])  # stable: ties keep the order above
         hits = [Hit(d.activity, d.card, round(s, 2)) for s, d in kept[:k]]
-        return Result("none" if off_topic else self._tier(hits, best_lexical), hits)
+        tier = "offtopic" if off_topic else self._tier(hits, best_lexical, sibling)
+        # Nothing fits and it reads more like chatter than like any activity: no work question.
+        if tier == "none" and off >= 1.0:
+            tier = "offtopic"
+        return Result(tier, hits)
 
-    def _tier(self, hits: list[Hit], best_lexical: float) -> Tier:
+    def _tier(self, hits: list[Hit], best_lexical: float, sibling: float = 0.0) -> Tier:
         w = self.weights
         if not hits or best_lexical < w.suggest_at or hits[0].score < w.offer_at:
             return "none"
         top = hits[0]
         runner = next((h.score for h in hits[1:] if h.activity != top.activity), 0.0)
-        if top.score >= w.answer_at and top.score - runner >= w.answer_margin:
+        if (
+            top.score >= w.answer_at
+            and top.score - runner >= w.answer_margin
+            and top.score - sibling >= w.card_margin
+        ):
             return "answer"
         return "suggest"
