@@ -13,6 +13,7 @@ relative weight per activity: 1.0 for the likeliest activity, less for the other
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable
 
@@ -37,9 +38,26 @@ class ActivityClassifier:
         counts = np.bincount(
             np.array(flat, dtype=np.int64), minlength=len(self.activities) * n_vocab
         ).reshape(len(self.activities), n_vocab)
+        self._alpha = alpha
+        self._counts = counts
         # Additive smoothing: a term never seen with an activity lowers it, never rules it out.
         smoothed = counts + alpha
         self._log_p = np.log(smoothed / smoothed.sum(axis=1, keepdims=True))
+
+    def with_sample(self, activity: str, terms: list[str]) -> ActivityClassifier:
+        """A copy that has also learnt one phrase for `activity` (known terms only: a new
+        word would need a column for every activity); this one is unchanged."""
+        new = copy.copy(self)
+        cols = [self._vocab[t] for t in set(terms) if t in self._vocab]
+        if activity not in self.activities or not cols:
+            return new
+        row = self.activities.index(activity)
+        new._counts = self._counts.copy()
+        new._counts[row, cols] += 1
+        new._log_p = self._log_p.copy()
+        smoothed = new._counts[row] + self._alpha
+        new._log_p[row] = np.log(smoothed / smoothed.sum())
+        return new
 
     def relative(self, terms: Iterable[str], temperature: float = 1.0) -> dict[str, float]:
         """Each activity's likelihood relative to the likeliest (1.0); {} when no term is known.

@@ -24,6 +24,7 @@ against plain baselines.
 
 from __future__ import annotations
 
+import copy
 import gc
 import math
 import re
@@ -418,7 +419,9 @@ class Matcher:
         doc_ids = np.array([i for _t, i, _f in term_rows], dtype=np.int32)
         freqs = np.array([f for _t, _i, f in term_rows], dtype=np.float64)
         idfs = np.array([self.idf[t] for t, _i, _f in term_rows], dtype=np.float64)
-        bm25_norm = w.k1 * (1 - w.b + w.b * lengths[doc_ids] / avg) if n else freqs
+        # BM25's length normalisation per entry, kept for aliases learned later.
+        self._doc_norm = w.k1 * (1 - w.b + w.b * lengths / avg) if n else lengths
+        bm25_norm = self._doc_norm[doc_ids] if n else freqs
         weights_ = idfs * freqs * (w.k1 + 1) / (freqs + bm25_norm)
         self._post_docs, self._post_w, self._post_span = _flat_postings(
             [t for t, _i, _f in term_rows], doc_ids, weights_
@@ -431,6 +434,10 @@ class Matcher:
         )
         # Where each entry's titles/aliases start in the list of all of them, in entry order.
         self._name_start = np.cumsum([0] + [len(d.flat_names) for d in docs]).astype(np.int64)
+        self._card_doc = {d.card: i for i, d in enumerate(docs) if d.card is not None}
+        # Aliases learned after the build (`with_alias`): term -> (entry, BM25 weight, idf
+        # added to the entry's evidence, whether the term is new to its titles/aliases).
+        self._learned: dict[str, tuple[tuple[int, float, float, bool], ...]] = {}
         self._smalltalk = {
             fold(to_traditional(p)).replace(" ", ""): kind
             for kind, phrases in kb.smalltalk.items()
@@ -453,9 +460,7 @@ class Matcher:
         # by activity, and by card (which also teach the card's activity, unless the same
         # question is already filed under it).
         filed = {(a, fold_key(p)) for a, ps in kb.examples.items() for p in ps}
-        by_card = [
-            (c, p) for c, ps in kb.card_examples.items() if c in kb.cards for p in ps
-        ]
+        by_card = [(c, p) for c, ps in kb.card_examples.items() if c in kb.cards for p in ps]
         labels = [a for a, phrases in kb.examples.items() for _ in phrases]
         phrases = [p for ps in kb.examples.values() for p in ps]
         phrases += [p for _c, p in by_card]
@@ -472,6 +477,62 @@ class Matcher:
                 samples.append((activity, terms))
         self.classifier = ActivityClassifier(samples, alpha=w.class_alpha)
         self.card_ranker = CardRanker(card_samples, alpha=w.card_alpha)
+
+    def with_alias(self, card_id: str, text: str) -> Matcher:
+        """A matcher that also knows `text` as a way of asking for `card_id` (an alias a
+        supervisor attached to an unanswered question), built in milliseconds; this one is
+        unchanged and keeps serving.
+
+        The alias joins the card's titles and aliases (whole-string match), its terms get
+        postings of their own (BM25 as if the card's length were unchanged), and both
+        classifiers learn it as one more phrase for the card and its activity. A full
+        rebuild (`Matcher(kb)` with the alias in the knowledge) ranks the same way up to
+        that length approximation.
+        """
+        idx = self._card_doc.get(card_id)
+        if idx is None:
+            raise KeyError(f"unknown card {card_id!r}")
+        w = self.weights
+        normalized = self.norm.normalize(text[:1000])
+        lexical = self.norm.terms(normalized)
+        fixes = {t: self._correct(t) for t in lexical}
+        terms = list(dict.fromkeys(fixes[t] for t in lexical))
+        if not normalized:
+            return self
+        new = copy.copy(self)
+        doc = self.docs[idx]
+        new.docs = list(self.docs)
+        new.docs[idx] = _Doc(
+            doc.activity,
+            doc.card,
+            (*doc.names, normalized),
+            (*doc.flat_names, normalized.replace(" ", "")),
+            doc.name_terms | frozenset(terms),
+            doc.all_terms | frozenset(terms),
+        )
+        new._name_start = self._name_start.copy()
+        new._name_start[idx + 1 :] += 1
+        fresh = [t for t in terms if t not in self.idf]
+        if fresh:
+            # A word the knowledge never used: as rare as a word in one entry.
+            n = len(self.docs)
+            new.idf = {**self.idf, **dict.fromkeys(fresh, math.log(1 + (n - 0.5) / 1.5))}
+        learned = dict(self._learned)
+        for t in terms:
+            tf = w.names
+            bm25_w = new.idf[t] * tf * (w.k1 + 1) / (tf + float(self._doc_norm[idx]))
+            entry = (
+                idx,
+                bm25_w,
+                0.0 if t in doc.all_terms else new.idf[t],
+                t not in doc.name_terms,
+            )
+            learned[t] = (*learned.get(t, ()), entry)
+        new._learned = learned
+        class_terms = self._class_terms(normalized, fixes)
+        new.card_ranker = self.card_ranker.with_sample(card_id, class_terms)
+        new.classifier = self.classifier.with_sample(doc.activity, class_terms)
+        return new
 
     def _add(
         self,
@@ -547,25 +608,33 @@ class Matcher:
         total = sum(self.idf.get(t, unknown) for t in q_terms)
         # Every posting of every known term at once: three bincounts instead of a numpy
         # call per term and signal.
-        known = [t for t in q_terms if t in self._post_span]
+        known = [t for t in q_terms if t in self._post_span or t in self._learned]
         if not known:
             return None
-        spans = [self._post_span[t] for t in known]
-        ids = np.concatenate([self._post_docs[a:b] for a, b in spans])
-        idfs = np.repeat([self.idf[t] for t in known], [b - a for a, b in spans])
-        bm25 = np.bincount(
-            ids, weights=np.concatenate([self._post_w[a:b] for a, b in spans]), minlength=n
-        )
-        in_all = np.bincount(ids, weights=idfs, minlength=n)
-        named = [(self._name_span[t], self.idf[t]) for t in known if t in self._name_span]
-        in_names = (
-            np.bincount(
-                np.concatenate([self._name_docs[a:b] for (a, b), _i in named]),
-                weights=np.repeat([i for _s, i in named], [b - a for (a, b), _i in named]),
-                minlength=n,
-            )
-            if named
-            else np.zeros(n, dtype=np.float64)
+        spans = [self._post_span.get(t, (0, 0)) for t in known]
+        id_parts = [self._post_docs[a:b] for a, b in spans]
+        w_parts = [self._post_w[a:b] for a, b in spans]
+        idf_parts = [np.full(b - a, self.idf[t]) for t, (a, b) in zip(known, spans, strict=True)]
+        named = [
+            (self._name_docs[a:b], self.idf[t])
+            for t in known
+            for a, b in [self._name_span.get(t, (0, 0))]
+        ]
+        for t in known:
+            # Learned aliases (`with_alias`) come as postings of their own.
+            for doc, bm25_w, all_w, new_name in self._learned.get(t, ()):
+                id_parts.append(np.array([doc], dtype=np.int32))
+                w_parts.append(np.array([bm25_w]))
+                idf_parts.append(np.array([all_w]))
+                if new_name:
+                    named.append((np.array([doc], dtype=np.int32), self.idf[t]))
+        ids = np.concatenate(id_parts)
+        bm25 = np.bincount(ids, weights=np.concatenate(w_parts), minlength=n)
+        in_all = np.bincount(ids, weights=np.concatenate(idf_parts), minlength=n)
+        in_names = np.bincount(
+            np.concatenate([d for d, _i in named]),
+            weights=np.concatenate([np.full(len(d), i) for d, i in named]),
+            minlength=n,
         )
         n_cand = min(w.candidates, int(np.count_nonzero(bm25)))
         if n_cand == 0:

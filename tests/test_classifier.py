@@ -9,7 +9,7 @@ import pytest
 from rapidfuzz import fuzz, process
 
 from knowledge.classifier import ActivityClassifier
-from knowledge.evaluate import read_jsonl
+from knowledge.evaluate import DECLINES, read_jsonl
 from knowledge.matcher import Matcher, Weights
 from knowledge.models import OFF_TOPIC, Knowledge
 from knowledge.normalize import fold_key
@@ -64,7 +64,7 @@ def test_the_classifier_only_silences_messages_that_are_no_question(kb: Knowledg
     silenced = [
         row
         for row in read_jsonl(DATA / "questions.jsonl", split="dev")
-        if weighted.search(row.q).tier == "none" and lexical.search(row.q).tier != "none"
+        if weighted.search(row.q).tier in DECLINES and lexical.search(row.q).tier not in DECLINES
     ]
     assert silenced, "the classifier should turn some chatter away"
     assert [row.q for row in silenced if row.expect] == []
@@ -81,8 +81,11 @@ def test_the_lexical_path_works_on_its_own(kb: Knowledge) -> None:
 
 
 def test_did_you_mean_choices_span_activities(matcher: Matcher) -> None:
+    # Card declined: at the till or online are siblings to choose between; a third choice
+    # comes from another activity.
     hits = matcher.search("客人說刷卡失敗", k=5).hits
-    assert len({h.activity for h in hits[:3]}) == 3
+    assert {"t14-card-declined", "t14-edc-declined"} <= {h.card for h in hits[:3]}
+    assert len({h.activity for h in hits[:3]}) >= 2
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
@@ -133,10 +136,12 @@ def test_no_evaluation_line_is_an_example(kb: Knowledge) -> None:
         "I'm so tired today lol",
     ],
 )
-def test_chatter_with_shop_words_gets_none(kb: Knowledge, matcher: Matcher, chatter: str) -> None:
+def test_chatter_with_shop_words_is_no_work_question(
+    kb: Knowledge, matcher: Matcher, chatter: str
+) -> None:
     # Taught by the examples filed under `none`: without them the words alone would offer
     # "did you mean" cards.
-    assert matcher.search(chatter).tier == "none"
+    assert matcher.search(chatter).tier == "offtopic"
     work_only = replace(kb, examples={a: p for a, p in kb.examples.items() if a != OFF_TOPIC})
     assert Matcher(work_only).search(chatter).tier == "suggest"
 
