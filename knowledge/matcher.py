@@ -12,14 +12,19 @@ scored in three stages:
    phrasings and typos;
 3. an activity classifier (knowledge/classifier.py, naive Bayes over the same terms, learnt
    from aliases, indicators and staff's example questions) weighs each candidate by how
-   likely its activity is for a question worded like this one.
+   likely its activity is for a question worded like this one;
+4. a card ranker (knowledge/classifier.py's CardRanker, naive Bayes over cards, learnt from
+   titles, aliases and `card_examples:`) reorders the candidate cards by how staff word each
+   one, which is what tells siblings apart (restoring a backup vs. checking it ran).
 
 The lexical score (0–100) says whether anything fits (tier `none` below `suggest_at`);
-the weighted score ranks and decides between `answer` and `suggest`, and is `none` too when
-the classifier finds every candidate unlikely or the message likelier to be no work question
-at all (the examples filed under `none`). Weights and thresholds were tuned on dev data
-(tests/data: questions.jsonl's dev split, dev8-dev10); bench/bench_match.py measures them
-against plain baselines.
+the weighted score ranks and decides between `answer` (the top card leads other activities
+and its own siblings) and `suggest`; `none` too when the classifier finds every candidate
+unlikely, and `offtopic` for small talk or when the message reads likelier as no work
+question at all (the examples filed under `none`) than as any activity. Weights and
+thresholds were tuned on dev data only (tests/data: questions.jsonl's dev split,
+dev8-dev11); bench/bench_match.py measures them against plain baselines. `with_alias`
+adds a learned alias to a copy in milliseconds.
 """
 
 from __future__ import annotations
