@@ -4,8 +4,9 @@
 
 Prints per-query latency p50/p99 and index build time on the shipped knowledge and on a
 synthetic knowledge base of 10,000 cards, and accuracy of the matcher on each labelled set
-(tests/data: questions.jsonl's dev and held-out test splits, and the later dev8-dev11 sets)
-next to the matcher without its activity classifier ("lexical") and two baselines
+(tests/data: questions.jsonl's dev and held-out test splits, and the later dev8-dev12 sets)
+with card figures where lines have card labels, next to the matcher without its card stage
+("no-card"), without both classifiers ("lexical"), and two baselines
 measured in the same run:
   * wratio: rapidfuzz WRatio of the raw question against raw activity and card titles;
   * bm25:   BM25 over character bigrams of the raw card and activity texts.
@@ -67,6 +68,16 @@ def time_build(kb: Knowledge, rounds: int = 3) -> tuple[Matcher, float, float]:
         times.append(time.perf_counter() - t0)
     assert matcher is not None
     return matcher, times[0] * 1000, min(times) * 1000
+
+
+def time_with_alias(matcher: Matcher, rounds: int = 21) -> float:
+    """Median ms to learn one alias (a supervisor filing an unanswered question)."""
+    times = []
+    for i in range(rounds):
+        t0 = time.perf_counter()
+        matcher.with_alias("t33-drawer-stuck", f"收銀台下面那個鐵盒子打不開 {i}")
+        times.append((time.perf_counter() - t0) * 1000)
+    return percentile(times, 50)
 
 
 class WRatioBaseline:
@@ -162,10 +173,18 @@ def synthetic(kb: Knowledge, n: int, seed: int = 7) -> Knowledge:
 
 def accuracy_line(name: str, search: Callable[[str, int], Result], rows: list[Row]) -> str:
     rep = evaluate(search, rows)
-    return (
+    line = (
         f"  {name:<8} top-1 {rep.top1_pct:5.1f}%  top-3 {rep.top3_pct:5.1f}%  "
-        f"off-topic->none {rep.off_none_pct:5.1f}%  on-topic->none {rep.on_none_pct:4.1f}%"
+        f"off-topic->declined {rep.off_none_pct:5.1f}%  on-topic->none {rep.on_none_pct:4.1f}%"
     )
+    if rep.labelled:
+        line += (
+            f"  | card top-1 {rep.card_top1_pct:5.1f}%  top-3 {rep.card_top3_pct:5.1f}%  "
+            f"confident wrong {rep.confident_wrong_pct:4.1f}%  "
+            f"en {rep.lang_card_top1_pct('en'):5.1f}% "
+            f"zh {rep.lang_card_top1_pct('zh-TW', 'zh-CN'):5.1f}%"
+        )
+    return line
 
 
 def main() -> None:
@@ -185,12 +204,18 @@ def main() -> None:
         f"query p50 {p50:.3f} ms  p99 {p99:.3f} ms"
     )
 
+    alias_ms = time_with_alias(matcher)
+    print(f"matcher  shipped: with_alias (one learned alias) median {alias_ms:.2f} ms")
+
     big = synthetic(kb, 10_000 - len(kb.cards))
     big_matcher, big_build, _best = time_build(big, rounds=1)
     bp50, bp99 = time_queries(big_matcher.search, queries, rounds=2)
     print(
         f"matcher  {len(big.cards)} cards: build {big_build:7.1f} ms   "
         f"query p50 {bp50:.3f} ms  p99 {bp99:.3f} ms"
+    )
+    print(
+        f"matcher  {len(big.cards)} cards: with_alias median {time_with_alias(big_matcher):.2f} ms"
     )
 
     wr = WRatioBaseline(kb)
@@ -200,17 +225,21 @@ def main() -> None:
     print(f"baseline wratio: query p50 {wp50:.3f} ms  p99 {wp99:.3f} ms")
     print(f"baseline bm25:   query p50 {mp50:.3f} ms  p99 {mp99:.3f} ms")
 
-    lexical = Matcher(kb, Weights(w_class=0.0))
+    lexical = Matcher(kb, Weights(w_class=0.0, w_card=0.0))
+    no_card = Matcher(kb, Weights(w_card=0.0))
     sets = {
         "questions.jsonl dev split": [r for r in rows if r.split == "dev"],
         "questions.jsonl held-out test split": [r for r in rows if r.split == "test"],
     }
-    for name in ("dev8", "dev9", "dev10", "dev11"):
-        files = sorted(DATASET.parent.glob(f"{name}-*.jsonl"))
+    for name in ("dev8", "dev9", "dev10", "dev11", "dev12"):
+        files = sorted(DATASET.parent.glob(f"{name}-*.jsonl")) or [
+            DATASET.parent / f"{name}.jsonl"
+        ]
         sets[f"{name}-*.jsonl"] = [r for f in files for r in read_jsonl(f)]
     for name, part in sets.items():
         print(f"accuracy on {name} ({len(part)} lines):")
         print(accuracy_line("matcher", matcher.search, part))
+        print(accuracy_line("no-card", no_card.search, part))
         print(accuracy_line("lexical", lexical.search, part))
         print(accuracy_line("wratio", wr.search, part))
         print(accuracy_line("bm25", bm.search, part))

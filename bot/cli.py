@@ -118,9 +118,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     settings = _settings()
     _kb, matcher = _load_matcher(settings)
-    rows = read_jsonl(Path(args.file), split=args.split)
+    rows = [row for name in args.file for row in read_jsonl(Path(name), split=args.split)]
     report = evaluate(matcher.search, rows)
     print(report.format())
+    if args.misses:
+        for q, gold, got, tier in report.misses:
+            print(f"miss: {q}  gold={','.join(gold) or '-'}  got={','.join(got) or '-'}  {tier}")
     return EXIT_OK
 
 
@@ -154,8 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     match.set_defaults(func=cmd_match)
 
     ev = sub.add_parser("eval", help="accuracy of the matcher on a labelled JSONL file")
-    ev.add_argument("file")
+    ev.add_argument("file", nargs="+", help="one or more labelled JSONL files, read as one set")
     ev.add_argument("--split", choices=["dev", "test", "all"], default="all")
+    ev.add_argument("--misses", action="store_true", help="also list the lines it got wrong")
     ev.set_defaults(func=cmd_eval)
     return parser
 

@@ -13,6 +13,8 @@ relative weight per activity: 1.0 for the likeliest activity, less for the other
 
 from __future__ import annotations
 
+import copy
+import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -36,9 +38,26 @@ class ActivityClassifier:
         counts = np.bincount(
             np.array(flat, dtype=np.int64), minlength=len(self.activities) * n_vocab
         ).reshape(len(self.activities), n_vocab)
+        self._alpha = alpha
+        self._counts = counts
         # Additive smoothing: a term never seen with an activity lowers it, never rules it out.
         smoothed = counts + alpha
         self._log_p = np.log(smoothed / smoothed.sum(axis=1, keepdims=True))
+
+    def with_sample(self, activity: str, terms: list[str]) -> ActivityClassifier:
+        """A copy that has also learnt one phrase for `activity` (known terms only: a new
+        word would need a column for every activity); this one is unchanged."""
+        new = copy.copy(self)
+        cols = [self._vocab[t] for t in set(terms) if t in self._vocab]
+        if activity not in self.activities or not cols:
+            return new
+        row = self.activities.index(activity)
+        new._counts = self._counts.copy()
+        new._counts[row, cols] += 1
+        new._log_p = self._log_p.copy()
+        smoothed = new._counts[row] + self._alpha
+        new._log_p[row] = np.log(smoothed / smoothed.sum())
+        return new
 
     def relative(self, terms: Iterable[str], temperature: float = 1.0) -> dict[str, float]:
         """Each activity's likelihood relative to the likeliest (1.0); {} when no term is known.
@@ -52,3 +71,62 @@ class ActivityClassifier:
         log_l = self._log_p[:, cols].sum(axis=1) / temperature
         rel = np.exp(log_l - log_l.max())
         return dict(zip(self.activities, rel.tolist(), strict=True))
+
+
+class CardRanker:
+    """Naive Bayes over cards, scored only for the candidate cards of one question.
+
+    Learnt from each card's titles, aliases and the questions filed under it
+    (`card_examples:`, learned aliases): what tells a card from its siblings is the wording
+    staff use for it ("放回去" for restoring, "有沒有跑" for checking a backup ran). Counts are
+    kept sparse, term by term, so 10,000 cards cost no dense matrix, and one more example is
+    a copy of the few terms it touches (`with_sample`).
+    """
+
+    def __init__(self, samples: Iterable[tuple[str, list[str]]], alpha: float = 0.3) -> None:
+        self.alpha = alpha
+        self._counts: dict[str, dict[str, int]] = {}  # term -> card -> samples with it
+        self._totals: dict[str, int] = {}  # card -> term occurrences over its samples
+        for card, terms in samples:
+            self._add(card, terms)
+        self._vocab_size = len(self._counts)
+
+    def _add(self, card: str, terms: Iterable[str]) -> None:
+        unique = set(terms)
+        for t in unique:
+            row = self._counts.setdefault(t, {})
+            row[card] = row.get(card, 0) + 1
+        self._totals[card] = self._totals.get(card, 0) + len(unique)
+
+    def with_sample(self, card: str, terms: list[str]) -> CardRanker:
+        """A copy that has also learnt one phrase for `card`; this one is unchanged."""
+        new = object.__new__(CardRanker)
+        new.alpha = self.alpha
+        new._counts = dict(self._counts)
+        for t in set(terms):
+            new._counts[t] = dict(new._counts.get(t, {}))
+        new._totals = dict(self._totals)
+        new._add(card, terms)
+        new._vocab_size = len(new._counts)
+        return new
+
+    def relative(
+        self, terms: Iterable[str], cards: list[str], temperature: float = 1.0
+    ) -> np.ndarray:
+        """Each of `cards`' likelihood relative to the likeliest of them (1.0); all ones when
+        no term is known."""
+        known = [t for t in dict.fromkeys(terms) if t in self._counts]
+        if not known or not cards:
+            return np.ones(len(cards))
+        a = self.alpha
+        denom = np.array(
+            [self._totals.get(c, 0) + a * self._vocab_size for c in cards], dtype=np.float64
+        )
+        # log P(t | c) = log(a / denom) + log(1 + count / a): the first part is shared by
+        # every term, the second is non-zero only where the card has seen the term.
+        # Looked up candidate by candidate: a common term may have thousands of cards.
+        rows = [self._counts[t] for t in known]
+        seen = [sum(math.log1p(r.get(c, 0) / a) for r in rows) for c in cards]
+        log_l = len(known) * (np.log(a) - np.log(denom)) + np.array(seen, dtype=np.float64)
+        log_l /= temperature
+        return np.exp(log_l - log_l.max())

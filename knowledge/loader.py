@@ -60,6 +60,7 @@ TOP_KEYS = (
     "stopwords",
     "smalltalk",
     "examples",
+    "card_examples",
     "glossary",
     "spelling",
 )
@@ -154,6 +155,7 @@ def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
     examples: list[tuple[str, str, int, str]] = []  # file, activity, position, phrase
     glossary: dict[str, GlossaryTerm] = {}  # by every zh spelling of the term
     spelling: dict[str, str] = {}
+    card_examples: list[tuple[str, str, int, str]] = []  # file, card, position, phrase
 
     def add(kind: str, model: BaseModel, file: str, source: int) -> None:
         ident = str(getattr(model, "id", "-"))
@@ -207,19 +209,25 @@ def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
                 except ValidationError as exc:
                     problems.extend(Problem(name, "standard", _describe(e)) for e in exc.errors())
                 continue
-            if key in ("smalltalk", "examples"):
+            if key in ("smalltalk", "examples", "card_examples"):
                 if not isinstance(value, dict) or not all(
                     isinstance(k, str)
                     and isinstance(v, list)
                     and all(isinstance(w, str) for w in v)
                     for k, v in value.items()
                 ):
-                    what = "a kind" if key == "smalltalk" else "an activity id"
+                    what = {"smalltalk": "a kind", "examples": "an activity id"}.get(
+                        key, "a card id"
+                    )
                     problems.append(Problem(name, key, f"must map {what} to a list of phrases"))
                 else:
                     for kind, phrases in value.items():
                         if key == "smalltalk":
                             smalltalk.setdefault(kind, []).extend(phrases)
+                        elif key == "card_examples":
+                            card_examples.extend(
+                                (name, kind, k, p.strip()) for k, p in enumerate(phrases, 1)
+                            )
                         else:
                             examples.extend(
                                 (name, kind, k, p.strip()) for k, p in enumerate(phrases, 1)
@@ -281,7 +289,10 @@ def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
         synonyms=word_lists["synonyms"],
         stopwords=[w for group in word_lists["stopwords"] for w in group],
         smalltalk=smalltalk,
-        examples=_examples(examples, activities, problems),
+        examples=_examples(examples, set(activities) | {OFF_TOPIC}, "examples", problems),
+        card_examples=_examples(
+            card_examples, {k for k in entries["cards"]}, "card_examples", problems
+        ),
         glossary=list({id(t): t for t in glossary.values()}.values()),
         spelling=spelling,
     )
@@ -342,20 +353,23 @@ def _words(text: str) -> str:
 
 def _examples(
     entries: list[tuple[str, str, int, str]],
-    activities: dict[str, Activity],
+    known: set[str],
+    section: str,
     problems: list[Problem],
 ) -> dict[str, list[str]]:
-    """Example questions by activity; bad ones are reported (file, activity[position])."""
+    """Example questions by activity (or by card); bad ones are reported
+    (file, section.key[position])."""
     out: dict[str, list[str]] = {}
     seen: set[tuple[str, str]] = set()
     unknown: set[tuple[str, str]] = set()
+    what = "card" if section == "card_examples" else "activity"
     for file, act_id, k, phrase in entries:
-        if act_id not in activities and act_id != OFF_TOPIC:
+        if act_id not in known:
             if (file, act_id) not in unknown:
-                problems.append(Problem(file, f"examples.{act_id}", "unknown activity"))
+                problems.append(Problem(file, f"{section}.{act_id}", f"unknown {what}"))
                 unknown.add((file, act_id))
             continue
-        where = f"examples.{act_id}[{k}]"
+        where = f"{section}.{act_id}[{k}]"
         key = (act_id, fold_key(phrase))
         if not phrase:
             problems.append(Problem(file, where, "empty example"))

@@ -12,18 +12,24 @@ scored in three stages:
    phrasings and typos;
 3. an activity classifier (knowledge/classifier.py, naive Bayes over the same terms, learnt
    from aliases, indicators and staff's example questions) weighs each candidate by how
-   likely its activity is for a question worded like this one.
+   likely its activity is for a question worded like this one;
+4. a card ranker (knowledge/classifier.py's CardRanker, naive Bayes over cards, learnt from
+   titles, aliases and `card_examples:`) reorders the candidate cards by how staff word each
+   one, which is what tells siblings apart (restoring a backup vs. checking it ran).
 
 The lexical score (0–100) says whether anything fits (tier `none` below `suggest_at`);
-the weighted score ranks and decides between `answer` and `suggest`, and is `none` too when
-the classifier finds every candidate unlikely or the message likelier to be no work question
-at all (the examples filed under `none`). Weights and thresholds were tuned on dev data
-(tests/data: questions.jsonl's dev split, dev8-dev10); bench/bench_match.py measures them
-against plain baselines.
+the weighted score ranks and decides between `answer` (the top card leads other activities
+and its own siblings) and `suggest`; `none` too when the classifier finds every candidate
+unlikely, and `offtopic` for small talk or when the message reads likelier as no work
+question at all (the examples filed under `none`) than as any activity. Weights and
+thresholds were tuned on dev data only (tests/data: questions.jsonl's dev split,
+dev8-dev11); bench/bench_match.py measures them against plain baselines. `with_alias`
+adds a learned alias to a copy in milliseconds.
 """
 
 from __future__ import annotations
 
+import copy
 import gc
 import math
 import re
@@ -38,11 +44,14 @@ from typing import Literal
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from knowledge.classifier import ActivityClassifier
+from knowledge.classifier import ActivityClassifier, CardRanker
 from knowledge.models import OFF_TOPIC, Knowledge, Question
-from knowledge.normalize import fold, fold_lines, sound_key, to_traditional
+from knowledge.normalize import fold, fold_key, fold_lines, sound_key, to_traditional
 
-Tier = Literal["answer", "suggest", "none"]
+# answer: the top card, directly. suggest: "did you mean" the top 2-3. none: a work question
+# no card answers (logged for supervisors). offtopic: no work question at all (small talk,
+# chatter, HR paperwork, shopping, job hunting): a kind word, nothing logged.
+Tier = Literal["answer", "suggest", "none", "offtopic"]
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff"
 _RUN_RE = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
@@ -72,10 +81,14 @@ class Weights:
     w_class: float = 0.6  # how far the activity classifier can lower an unlikely activity
     class_temperature: float = 1.5  # flattens the classifier's overconfident odds
     class_alpha: float = 0.3  # its additive smoothing
-    repeat_discount: float = 0.85  # an activity's second and later entries rank this much lower
+    repeat_discount: float = 0.5  # an activity's second and later entries rank this much lower
+    w_card: float = 0.5  # how far the card ranker can lower a card unlikely for this wording
+    card_temperature: float = 2.0
+    card_alpha: float = 1.0
     off_topic_odds: float = 1.5  # 'not about work' this many times likelier than any activity
-    answer_at: float = 50.0  # score from which the top hit is answered directly
+    answer_at: float = 60.0  # score from which the top hit is answered directly
     answer_margin: float = 6.0  # … when it leads the best other activity by this much
+    card_margin: float = 20.0  # … and the best other card of its own activity by this much
     suggest_at: float = 40.0  # lexical score from which hits are offered as "did you mean"
     offer_at: float = 25.0  # … when the best weighted score is at least this
 
@@ -374,6 +387,7 @@ class Matcher:
         # What the classifier learns from: each card title/alias on its own, and everything
         # an activity says of itself (titles and indicators), labelled with the activity.
         samples: list[tuple[str, list[str]]] = []
+        card_samples: list[tuple[str, list[str]]] = []  # the card ranker's: titles, aliases
         for (activity, card_id, names, _body), group in zip(pending, texts, strict=True):
             n_names = sum(1 for s in names if s)
             tf = self._add(
@@ -385,8 +399,13 @@ class Matcher:
                 flat_terms[pos + n_names : pos + len(group)],
             )
             tfs.append(tf)
-            own = flat[pos : pos + (len(group) if card_id is None else n_names)]
-            samples.extend((activity, self.norm.all_terms(t)) for t in own)
+            own = [
+                self.norm.all_terms(t)
+                for t in flat[pos : pos + (len(group) if card_id is None else n_names)]
+            ]
+            samples.extend((activity, terms) for terms in own)
+            if card_id is not None:
+                card_samples.extend((card_id, terms) for terms in own)
             pos += len(group)
         self.docs = docs
         n = len(docs)
@@ -405,7 +424,9 @@ class Matcher:
         doc_ids = np.array([i for _t, i, _f in term_rows], dtype=np.int32)
         freqs = np.array([f for _t, _i, f in term_rows], dtype=np.float64)
         idfs = np.array([self.idf[t] for t, _i, _f in term_rows], dtype=np.float64)
-        bm25_norm = w.k1 * (1 - w.b + w.b * lengths[doc_ids] / avg) if n else freqs
+        # BM25's length normalisation per entry, kept for aliases learned later.
+        self._doc_norm = w.k1 * (1 - w.b + w.b * lengths / avg) if n else lengths
+        bm25_norm = self._doc_norm[doc_ids] if n else freqs
         weights_ = idfs * freqs * (w.k1 + 1) / (freqs + bm25_norm)
         self._post_docs, self._post_w, self._post_span = _flat_postings(
             [t for t, _i, _f in term_rows], doc_ids, weights_
@@ -418,6 +439,10 @@ class Matcher:
         )
         # Where each entry's titles/aliases start in the list of all of them, in entry order.
         self._name_start = np.cumsum([0] + [len(d.flat_names) for d in docs]).astype(np.int64)
+        self._card_doc = {d.card: i for i, d in enumerate(docs) if d.card is not None}
+        # Aliases learned after the build (`with_alias`): term -> (entry, BM25 weight, idf
+        # added to the entry's evidence, whether the term is new to its titles/aliases).
+        self._learned: dict[str, tuple[tuple[int, float, float, bool], ...]] = {}
         self._smalltalk = {
             fold(to_traditional(p)).replace(" ", ""): kind
             for kind, phrases in kb.smalltalk.items()
@@ -436,16 +461,83 @@ class Matcher:
         for t in sorted({t for d in docs for t in d.name_terms}, key=lambda t: (-df[t], t)):
             if len(t) == 2 and not t.isascii():
                 self._by_sound.setdefault((sound_key(t[0]), sound_key(t[1])), t)
-        # Staff's example questions, read like a question (typos corrected the same way).
+        # Staff's example questions, read like a question (typos corrected the same way):
+        # by activity, and by card (which also teach the card's activity, unless the same
+        # question is already filed under it).
+        filed = {(a, fold_key(p)) for a, ps in kb.examples.items() for p in ps}
+        by_card = [(c, p) for c, ps in kb.card_examples.items() if c in kb.cards for p in ps]
         labels = [a for a, phrases in kb.examples.items() for _ in phrases]
         phrases = [p for ps in kb.examples.values() for p in ps]
+        phrases += [p for _c, p in by_card]
         normalized = self.norm.normalize_many(phrases)
-        for label, text, lexical in zip(
-            labels, normalized, self.norm.terms_many(normalized), strict=True
-        ):
-            fixes = {t: self._correct(t) for t in lexical}
-            samples.append((label, self._class_terms(text, fixes)))
+        read = [
+            self._class_terms(text, {t: self._correct(t) for t in lexical})
+            for text, lexical in zip(normalized, self.norm.terms_many(normalized), strict=True)
+        ]
+        samples.extend(zip(labels, read[: len(labels)], strict=True))
+        for (card_id, phrase), terms in zip(by_card, read[len(labels) :], strict=True):
+            card_samples.append((card_id, terms))
+            activity = kb.cards[card_id].activity
+            if (activity, fold_key(phrase)) not in filed:
+                samples.append((activity, terms))
         self.classifier = ActivityClassifier(samples, alpha=w.class_alpha)
+        self.card_ranker = CardRanker(card_samples, alpha=w.card_alpha)
+
+    def with_alias(self, card_id: str, text: str) -> Matcher:
+        """A matcher that also knows `text` as a way of asking for `card_id` (an alias a
+        supervisor attached to an unanswered question), built in milliseconds; this one is
+        unchanged and keeps serving.
+
+        The alias joins the card's titles and aliases (whole-string match), its terms get
+        postings of their own (BM25 as if the card's length were unchanged), and both
+        classifiers learn it as one more phrase for the card and its activity. A full
+        rebuild (`Matcher(kb)` with the alias in the knowledge) ranks the same way up to
+        that length approximation.
+        """
+        idx = self._card_doc.get(card_id)
+        if idx is None:
+            raise KeyError(f"unknown card {card_id!r}")
+        w = self.weights
+        normalized = self.norm.normalize(text[:1000])
+        lexical = self.norm.terms(normalized)
+        fixes = {t: self._correct(t) for t in lexical}
+        terms = list(dict.fromkeys(fixes[t] for t in lexical))
+        if not normalized:
+            return self
+        new = copy.copy(self)
+        doc = self.docs[idx]
+        new.docs = list(self.docs)
+        new.docs[idx] = _Doc(
+            doc.activity,
+            doc.card,
+            (*doc.names, normalized),
+            (*doc.flat_names, normalized.replace(" ", "")),
+            doc.name_terms | frozenset(terms),
+            doc.all_terms | frozenset(terms),
+        )
+        new._name_start = self._name_start.copy()
+        new._name_start[idx + 1 :] += 1
+        fresh = [t for t in terms if t not in self.idf]
+        if fresh:
+            # A word the knowledge never used: as rare as a word in one entry.
+            n = len(self.docs)
+            new.idf = {**self.idf, **dict.fromkeys(fresh, math.log(1 + (n - 0.5) / 1.5))}
+        learned = dict(self._learned)
+        for t in terms:
+            tf = w.names
+            bm25_w = new.idf[t] * tf * (w.k1 + 1) / (tf + float(self._doc_norm[idx]))
+            entry = (
+                idx,
+                bm25_w,
+                0.0 if t in doc.all_terms else new.idf[t],
+                t not in doc.name_terms,
+            )
+            learned[t] = (*learned.get(t, ()), entry)
+        new._learned = learned
+        class_terms = self._class_terms(normalized, fixes)
+        new.card_ranker = self.card_ranker.with_sample(card_id, class_terms)
+        new.classifier = self.classifier.with_sample(doc.activity, class_terms)
+        return new
 
     def _add(
         self,
@@ -521,25 +613,33 @@ class Matcher:
         total = sum(self.idf.get(t, unknown) for t in q_terms)
         # Every posting of every known term at once: three bincounts instead of a numpy
         # call per term and signal.
-        known = [t for t in q_terms if t in self._post_span]
+        known = [t for t in q_terms if t in self._post_span or t in self._learned]
         if not known:
             return None
-        spans = [self._post_span[t] for t in known]
-        ids = np.concatenate([self._post_docs[a:b] for a, b in spans])
-        idfs = np.repeat([self.idf[t] for t in known], [b - a for a, b in spans])
-        bm25 = np.bincount(
-            ids, weights=np.concatenate([self._post_w[a:b] for a, b in spans]), minlength=n
-        )
-        in_all = np.bincount(ids, weights=idfs, minlength=n)
-        named = [(self._name_span[t], self.idf[t]) for t in known if t in self._name_span]
-        in_names = (
-            np.bincount(
-                np.concatenate([self._name_docs[a:b] for (a, b), _i in named]),
-                weights=np.repeat([i for _s, i in named], [b - a for (a, b), _i in named]),
-                minlength=n,
-            )
-            if named
-            else np.zeros(n, dtype=np.float64)
+        spans = [self._post_span.get(t, (0, 0)) for t in known]
+        id_parts = [self._post_docs[a:b] for a, b in spans]
+        w_parts = [self._post_w[a:b] for a, b in spans]
+        idf_parts = [np.full(b - a, self.idf[t]) for t, (a, b) in zip(known, spans, strict=True)]
+        named = [
+            (self._name_docs[a:b], self.idf[t])
+            for t in known
+            for a, b in [self._name_span.get(t, (0, 0))]
+        ]
+        for t in known:
+            # Learned aliases (`with_alias`) come as postings of their own.
+            for doc, bm25_w, all_w, new_name in self._learned.get(t, ()):
+                id_parts.append(np.array([doc], dtype=np.int32))
+                w_parts.append(np.array([bm25_w]))
+                idf_parts.append(np.array([all_w]))
+                if new_name:
+                    named.append((np.array([doc], dtype=np.int32), self.idf[t]))
+        ids = np.concatenate(id_parts)
+        bm25 = np.bincount(ids, weights=np.concatenate(w_parts), minlength=n)
+        in_all = np.bincount(ids, weights=np.concatenate(idf_parts), minlength=n)
+        in_names = np.bincount(
+            np.concatenate([d for d, _i in named]),
+            weights=np.concatenate([np.full(len(d), i) for d, i in named]),
+            minlength=n,
         )
         n_cand = min(w.candidates, int(np.count_nonzero(bm25)))
         if n_cand == 0:
@@ -564,7 +664,7 @@ class Matcher:
         if has.any():
             alias[has] = np.maximum.reduceat(ratios, offsets[has]) / 100
         return (
-            self._class_terms(normalized, fixes) if w.w_class else [],
+            self._class_terms(normalized, fixes) if w.w_class or w.w_card else [],
             cand,
             {
                 "cov_names": in_names[cand] / total,
@@ -617,7 +717,7 @@ class Matcher:
         """Ranked hits for a question, with the confidence tier of the best one."""
         kind = self.small_talk(text)
         if kind is not None:
-            return Result("none", smalltalk=kind)
+            return Result("offtopic", smalltalk=kind)
         found = self._signals(text)
         if found is None:
             return Result("none")
@@ -636,6 +736,18 @@ class Matcher:
         w = self.weights
         lexical = [(min(100.0, s + w.w_second * second[d.activity]), d) for s, d in scored]
         best_lexical = max(s for s, _d in lexical)
+        if w.w_card:
+            # Second stage: among the candidate cards, how likely each one is for a question
+            # worded like this (what tells siblings apart); an activity entry is left as is.
+            ids = [d.card for _s, d in lexical if d.card is not None]
+            rel_card = iter(self.card_ranker.relative(class_terms, ids, w.card_temperature))
+            ranked_cards = [
+                (s * (1 - w.w_card + w.w_card * next(rel_card)), d) if d.card else (s, d)
+                for s, d in lexical
+            ]
+            # It reorders; how well the best fits stays the words' judgement (the tiers).
+            scale = best_lexical / max(max(s for s, _d in ranked_cards), 1e-9)
+            lexical = [(min(100.0, s * scale), d) for s, d in ranked_cards]
         # The classifier can only lower an entry whose activity is unlikely for this wording:
         # it reorders what the words found, it never makes an off-topic message fit.
         rel = self.classifier.relative(class_terms, w.class_temperature) if w.w_class else {}
@@ -653,6 +765,11 @@ class Matcher:
         kept: list[tuple[float, _Doc]] = []
         seen_acts: set[str] = set()
         seen_acts_with_card: set[str] = set()
+        # The best sibling of the top entry, before its discount: a near tie between two
+        # cards of one activity is no confident answer either.
+        sibling = next(
+            (s for s, d in ranked[1:] if d.activity == ranked[0][1].activity and d.card), 0.0
+        )
         for score, doc in ranked:
             # An activity stands in for its cards only when none of them ranked above it.
             if doc.card is None and doc.activity in seen_acts_with_card:
@@ -665,14 +782,22 @@ class Matcher:
             kept.append((score, doc))
         kept.sort(key=lambda x: -x[0])  # stable: ties keep the order above
         hits = [Hit(d.activity, d.card, round(s, 2)) for s, d in kept[:k]]
-        return Result("none" if off_topic else self._tier(hits, best_lexical), hits)
+        tier = "offtopic" if off_topic else self._tier(hits, best_lexical, sibling)
+        # Nothing fits and it reads more like chatter than like any activity: no work question.
+        if tier == "none" and off >= 1.0:
+            tier = "offtopic"
+        return Result(tier, hits)
 
-    def _tier(self, hits: list[Hit], best_lexical: float) -> Tier:
+    def _tier(self, hits: list[Hit], best_lexical: float, sibling: float = 0.0) -> Tier:
         w = self.weights
         if not hits or best_lexical < w.suggest_at or hits[0].score < w.offer_at:
             return "none"
         top = hits[0]
         runner = next((h.score for h in hits[1:] if h.activity != top.activity), 0.0)
-        if top.score >= w.answer_at and top.score - runner >= w.answer_margin:
+        if (
+            top.score >= w.answer_at
+            and top.score - runner >= w.answer_margin
+            and top.score - sibling >= w.card_margin
+        ):
             return "answer"
         return "suggest"

@@ -174,6 +174,9 @@ class Knowledge:
     # One English voice: the term for each Taiwanese retail term, and spelling (wrong → right).
     glossary: list[GlossaryTerm] = field(default_factory=list)
     spelling: dict[str, str] = field(default_factory=dict)
+    # Questions staff asked, by the card that answers them (teach the card ranker); learned
+    # aliases from supervisors belong here too.
+    card_examples: dict[str, list[str]] = field(default_factory=dict)
 
     def cards_for(self, activity_id: str) -> list[Card]:
         return [c for c in self.cards.values() if c.activity == activity_id]
@@ -188,5 +191,6 @@ class Knowledge:
             f"{len(self.indicators)} indicators, {len(self.knowledge)} knowledge, "
             f"{len(self.skills)} skills, {len(self.attitudes)} attitudes, "
             f"{len(self.cards)} cards, {len(self.questions)} questions, "
-            f"{sum(len(v) for v in self.examples.values())} examples"
+            f"{sum(len(v) for v in self.examples.values())} examples, "
+            f"{sum(len(v) for v in self.card_examples.values())} card examples"
         )

@@ -121,7 +121,7 @@ def test_bad_yaml_and_unknown_section(tmp_path: Path) -> None:
     assert "not valid YAML" in got[0]
     assert problems_of("unknown_section.yaml", tmp_path) == [
         "recipes: unknown section (use standard, knowledge, skills, attitudes, tasks, cards, "
-        "questions, synonyms, stopwords, smalltalk, examples, glossary, spelling)"
+        "questions, synonyms, stopwords, smalltalk, examples, card_examples, glossary, spelling)"
     ]
 
 
@@ -139,6 +139,25 @@ def test_bad_examples(tmp_path: Path) -> None:
     assert [f"{p.entry}: {p.message}" for p in problems] == [
         "examples: must map an activity id to a list of phrases"
     ]
+
+
+def test_bad_card_examples(tmp_path: Path) -> None:
+    assert problems_of("bad_card_examples.yaml", tmp_path) == [
+        "card_examples.no-such-card: unknown card",
+        "card_examples.t33-pos-freeze[2]: the same example twice",
+        "card_examples.t33-pos-freeze[3]: empty example",
+    ]
+
+
+def test_store_card_examples_add_to_shipped_ones(tmp_path: Path) -> None:
+    kb, _ = load_knowledge()
+    (tmp_path / "ours.yaml").write_text(
+        "card_examples:\n  t33-drawer-stuck:\n    - 三號機的抽屜又彈不出來\n", encoding="utf-8"
+    )
+    kb2, problems = load_knowledge(tmp_path)
+    assert [str(p) for p in problems] == []
+    shipped = kb.card_examples.get("t33-drawer-stuck", [])
+    assert kb2.card_examples["t33-drawer-stuck"] == [*shipped, "三號機的抽屜又彈不出來"]
 
 
 def test_store_examples_add_to_shipped_ones(tmp_path: Path) -> None:

@@ -33,15 +33,37 @@ def test_dev_set_shape() -> None:
     assert len({r.q for r in rows}) == len(rows)
 
 
-# The floors the matching issue sets on the held-out split (README, "Performance").
+# The floors the matching issues set on the held-out split (README, "Performance").
 def test_accuracy_floors_on_the_held_out_split(matcher: Matcher) -> None:
     report = evaluate(matcher.search, read_jsonl(DATASET, split="test"))
     # Plain numbers only: the held-out lines must not leak into test output.
     summary = report.format()
-    assert report.top1_pct >= 85.0, summary
+    assert report.top1_pct >= 90.0, summary
     assert report.top3_pct >= 95.0, summary
-    assert report.off_none_pct >= 90.0, summary
-    assert report.on_none_pct <= 5.0, summary
+    assert report.off_none_pct >= 92.0, summary
+    assert report.on_none_pct <= 4.0, summary
+    assert report.card_top3_pct >= 93.0, summary
+    chinese = report.lang_card_top1_pct("zh-TW", "zh-CN")
+    assert report.lang_card_top1_pct("en") >= chinese - 5.0, summary
+
+
+# Not met yet (measured once on the held-out split after the card ranker, tuned on dev only:
+# card top-1 76.5 %, confident wrong card 7.2 %). Strict: passing them fails this test, so
+# the marker comes off the day they are met.
+@pytest.mark.xfail(strict=True, reason="card floors of issue 13 not met on the held-out split")
+def test_card_floors_on_the_held_out_split(matcher: Matcher) -> None:
+    report = evaluate(matcher.search, read_jsonl(DATASET, split="test"))
+    summary = report.format()
+    assert report.card_top1_pct >= 82.0, summary
+    assert report.confident_wrong_pct <= 5.0, summary
+
+
+def test_every_on_topic_line_has_card_labels() -> None:
+    rows = [r for f in sorted(DATASET.parent.glob("*.jsonl")) for r in read_jsonl(f)]
+    on_topic = [r for r in rows if r.expect and r.split != "fresh"]
+    assert on_topic and all(r.cards is not None for r in on_topic)
+    assert all(r.gap for r in on_topic if r.cards == ())
+    assert all(1 <= len(r.cards) <= 6 for r in on_topic if r.cards)
 
 
 @pytest.mark.parametrize(
@@ -67,8 +89,63 @@ def test_english_words_match_only_whole_words(matcher: Matcher) -> None:
     "text",
     ["", "   ", "😂😂", "。。。", "\u200b", "hi", "謝謝", "ok", "今天天氣如何", "請問老闆在嗎"],
 )
-def test_noise_and_small_talk_get_none(matcher: Matcher, text: str) -> None:
-    assert matcher.search(text).tier == "none"
+def test_noise_and_small_talk_are_declined(matcher: Matcher, text: str) -> None:
+    assert matcher.search(text).tier in ("none", "offtopic")
+
+
+@pytest.mark.parametrize("text", ["hi", "謝謝", "ok"])
+def test_small_talk_is_no_work_question(matcher: Matcher, text: str) -> None:
+    result = matcher.search(text)
+    assert result.tier == "offtopic" and result.smalltalk is not None
+
+
+@pytest.mark.parametrize(
+    ("question", "card"),
+    [
+        # The siblings the issue names: what staff do, not just what they talk about.
+        ("客人要打統編但發票已經開了", "t12-einvoice-void"),
+        ("結帳時客人要打統編", "t12-einvoice-issue"),
+        ("restore the POS from the nas copy", "t31-backup-restore"),
+        ("昨晚的備份有沒有成功", "t31-backup-daily"),
+        ("刷卡機顯示拒絕交易", "t14-edc-declined"),
+        ("客人網購結帳信用卡被拒", "t14-card-declined"),
+    ],
+)
+def test_siblings_are_told_apart(matcher: Matcher, question: str, card: str) -> None:
+    assert matcher.search(question).hits[0].card == card
+
+
+def test_a_learned_alias_answers_at_once(matcher: Matcher) -> None:
+    # A supervisor files an unanswered question under a card: the new matcher answers it
+    # with that card, the serving one is unchanged, and other questions rank the same.
+    phrase = "收銀台下面那個鐵盒子打不開"
+    before = matcher.search(phrase).as_dict()
+    learned = matcher.with_alias("t33-drawer-stuck", phrase)
+    result = learned.search(phrase)
+    assert result.tier == "answer" and result.hits[0].card == "t33-drawer-stuck"
+    assert learned.search("鐵盒子打不開 收銀台下面").hits[0].card == "t33-drawer-stuck"
+    assert matcher.search(phrase).as_dict() == before
+    for q in ("發票機卡紙", "客人說收不到驗證碼", "備份"):
+        assert learned.search(q).hits[0].card == matcher.search(q).hits[0].card
+    with pytest.raises(KeyError):
+        matcher.with_alias("no-such-card", phrase)
+
+
+def test_learned_aliases_add_up_and_match_a_rebuild(kb: Knowledge, matcher: Matcher) -> None:
+    phrases = {
+        "t33-drawer-stuck": "the iron box under the till won't open",
+        "t31-backup-restore": "倒帶昨天的收銀資料",
+    }
+    learned = matcher
+    for card, phrase in phrases.items():
+        learned = learned.with_alias(card, phrase)
+    examples = {**kb.card_examples}
+    for card, phrase in phrases.items():
+        examples[card] = [*examples.get(card, []), phrase]
+    rebuilt = Matcher(replace(kb, card_examples=examples))
+    for card, phrase in phrases.items():
+        assert learned.search(phrase).hits[0].card == card
+        assert rebuilt.search(phrase).hits[0].card == card
 
 
 @pytest.mark.parametrize(
@@ -130,7 +207,7 @@ def test_reload_builds_a_new_index_from_the_new_knowledge(kb: Knowledge, matcher
     again = Matcher(new_kb)
     assert again.search(phrase).hits[0].card == card.id
     assert matcher.search(phrase).hits[0].card != card.id
-    assert again.search("備份").as_dict() == matcher.search("備份").as_dict()
+    assert again.search("備份").hits == matcher.search("備份").hits
 
 
 def test_cli_ask_prints_readable_hits(tmp_path: Path) -> None:
