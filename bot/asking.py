@@ -18,7 +18,7 @@ MAX_QUESTION = 1000
 MAX_CHOICES = 3
 _CONTENT_RE = re.compile(r"\w", re.UNICODE)
 
-Kind = Literal["empty", "smalltalk", "answer", "suggest", "none"]
+Kind = Literal["empty", "smalltalk", "offtopic", "answer", "suggest", "none"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,10 @@ def ask(db: Database, library: Library, user: User, text: str, now: datetime) ->
     if result.smalltalk is not None:
         # Not a question: a kind word back, nothing logged as unanswered.
         return Asked("smalltalk", truncated, smalltalk=result.smalltalk)
+    if result.tier == "offtopic":
+        # No work question at all (chatter, HR paperwork, shopping for oneself): a kind
+        # word, and nothing kept - supervisors never see it (the privacy notice says so).
+        return Asked("offtopic", truncated)
     top = result.hits[0] if result.hits else None
     qid = storage.log_question(
         db,

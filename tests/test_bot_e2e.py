@@ -451,3 +451,13 @@ async def test_team_names_with_html_characters_reach_everyone_intact(h: Harness)
     [made] = await h.say(ADMIN, f"/invite {team_id}")
     assert shown in (made.text or "")
     assert not [c for c in h.server.calls if c.error_code is not None]
+
+
+async def test_no_work_question_gets_a_kind_no_and_is_not_kept(h: Harness) -> None:
+    code, _ = await make_team(h)
+    await h.join(SUE, code)
+    text = "週末要去哪玩"
+    assert h.state.matcher.search(text).tier == "offtopic"
+    [reply] = await h.say(SUE, text)
+    assert "幫不上忙" in (reply.text or "") and not buttons(reply)
+    assert storage.count_rows(h.state.db, "questions", SUE.id) == 0

@@ -66,6 +66,8 @@ def answer_view(kb: Knowledge, asked: Asked, lang: str) -> View:
         return t("ask.empty", lang), []
     if asked.kind == "smalltalk":
         return t(f"smalltalk.{asked.smalltalk}", lang), []
+    if asked.kind == "offtopic":
+        return t("ask.offtopic", lang), []
     note = t("ask.too_long", lang, n=MAX_QUESTION) + "\n\n" if asked.truncated else ""
     if asked.kind == "answer" and asked.card is not None:
         text, rows = card_view(kb, asked.card, lang, asked.question_id)
