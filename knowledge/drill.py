@@ -59,9 +59,15 @@ def rating_for(correct: bool, elapsed_s: float | None, q: Question, lang: str = 
     return Rating.Good
 
 
+def _card_id(now: datetime) -> int:
+    return int(now.timestamp() * 1000)
+
+
 def review(state: SrsState | None, question_id: str, rating: Rating, now: datetime) -> SrsState:
     """The FSRS card after one answer."""
-    card = state.card() if state is not None else Card()
+    # An explicit id and due: fsrs's Card() reads the wall clock and sleeps 1 ms to keep
+    # ids unique, which would block the bot's event loop on every first answer.
+    card = state.card() if state is not None else Card(card_id=_card_id(now), due=now)
     card, _log = SCHEDULER.review_card(card, rating, now)
     return SrsState(question_id, card.to_json(), card.due)
 
