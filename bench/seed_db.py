@@ -1,7 +1,7 @@
 """Seed a ShopCoach database the size of a large chain, with the project's own schema.
 
-    .venv/bin/python bench/seed_db.py /tmp/shop-10k.db          # 10,000 users, 200 teams,
-                                                                # 1,000,000 answers, 200,000 questions
+    # 10,000 users, 200 teams, 1,000,000 answers, 200,000 questions:
+    .venv/bin/python bench/seed_db.py /tmp/shop-10k.db
     .venv/bin/python bench/seed_db.py /tmp/small.db --users 500 --answers 50000 --questions 10000
 
 Every 50th user is the team's supervisor (led in team_leads). Answers come in drills of five over
