@@ -62,4 +62,4 @@ def staff_invite(
 
 
 def teams_with_sizes(db: Database) -> list[tuple[Team, int]]:
-    return [(tm, len(storage.team_members(db, tm.id))) for tm in storage.list_teams(db)]
+    return storage.team_sizes(db)

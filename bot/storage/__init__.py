@@ -63,6 +63,7 @@ from bot.storage.users import (
     set_role,
     team_leads,
     team_members,
+    team_sizes,
     update_profile,
 )
 
@@ -127,6 +128,7 @@ __all__ = [
     "start_drill",
     "team_leads",
     "team_members",
+    "team_sizes",
     "unanswered",
     "update_profile",
     "utcnow",

@@ -239,3 +239,12 @@ def redeem_invite(db: Database, code: str, now: datetime) -> tuple[InviteOutcome
             return "used_up", inv
         db.execute("UPDATE invites SET uses = uses + 1 WHERE code = ?", [code])
     return "ok", inv
+
+
+def team_sizes(db: Database) -> list[tuple[Team, int]]:
+    """Every team with its number of members, in one query."""
+    rows = db.query(
+        """SELECT t.id, t.name, COUNT(u.id) AS n FROM teams t
+           LEFT JOIN users u ON u.team_id = t.id GROUP BY t.id ORDER BY t.id"""
+    )
+    return [(Team(r["id"], r["name"]), r["n"]) for r in rows]
