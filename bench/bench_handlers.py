@@ -76,7 +76,8 @@ def main() -> None:
         assert user is not None
         later = NOW + timedelta(minutes=i)
         begun = drilling.begin(db, library.kb, user, later, TZ, 5)
-        assert begun is not None and begun.next.item is not None
+        assert begun is not None
+        assert begun.next.item is not None
         item = begun.next.item
         out = drilling.answer(db, library.kb, user, item.id, 0, later, TZ)
         drilling.stop(db, user, later, TZ)
