@@ -20,24 +20,22 @@ def find_members(db: Database, team_ids: list[int], who: str) -> list[User]:
     case-insensitive; a number also matches the Telegram user id."""
     if not team_ids:
         return []
-    name = who.strip().removeprefix("@").casefold()
+    name = who.strip().removeprefix("@")
+    if not name:
+        return []
     marks = ",".join("?" * len(team_ids))
-    # Each branch reads an index (users_team, team_leads_team); the name test is on those rows.
+    # Each branch reads an index (users_team, team_leads_team); the name test is on those rows
+    # (NOCASE folds ASCII letters; Chinese names have no case).
     rows = db.query(
         f"""SELECT * FROM users WHERE id IN (
                 SELECT id FROM users WHERE team_id IN ({marks})
                 UNION SELECT user_id FROM team_leads WHERE team_id IN ({marks}))
+            AND (username = ? COLLATE NOCASE OR first_name = ? COLLATE NOCASE
+                 OR CAST(id AS TEXT) = ?)
             ORDER BY first_name, id""",
-        [*team_ids, *team_ids],
+        [*team_ids, *team_ids, name, name, name],
     )
-    found = []
-    for user in map(_user, rows):
-        if user is None:
-            continue
-        names = {(user.username or "").casefold(), user.first_name.casefold(), str(user.id)}
-        if name and name in names:
-            found.append(user)
-    return found
+    return [u for u in map(_user, rows) if u is not None]
 
 
 def find_user(db: Database, who: str) -> User | None:
@@ -180,6 +178,29 @@ def expire_invite(db: Database, invite_id: int, now: datetime) -> bool:
 # --- the admin's figures -------------------------------------------------------------------
 
 
+# The figures of /stats, one query each; :s is the start of the week. The per-user ones walk
+# the users and read each user's (user_id, time) index for the range; the unanswered count
+# reads the (team_id, tier, created_at) index of each team and of questions with no team.
+# No large table is scanned (bench/bench_stats.py prints the plans).
+STATS_QUERIES = {
+    "users": "SELECT COUNT(*) AS n, COUNT(consent_at) AS consented FROM users",
+    "active": """SELECT COUNT(*) AS n FROM users u
+        WHERE EXISTS (SELECT 1 FROM questions q WHERE q.user_id = u.id AND q.created_at >= :s)
+        OR EXISTS (SELECT 1 FROM drill_items i WHERE i.user_id = u.id AND i.answered_at >= :s)""",
+    "drills": """SELECT COUNT(*) AS n FROM users u JOIN drills d
+        ON d.user_id = u.id AND d.finished_at >= :s WHERE d.status = 'done'""",
+    "answers": """SELECT COUNT(*) AS n FROM users u JOIN drill_items i
+        ON i.user_id = u.id AND i.answered_at >= :s""",
+    "questions": """SELECT COUNT(*) AS n FROM users u JOIN questions q
+        ON q.user_id = u.id AND q.created_at >= :s""",
+    "unanswered": """SELECT
+        (SELECT COUNT(*) FROM teams t JOIN questions q
+            ON q.team_id = t.id AND q.tier = 'none' AND q.created_at >= :s)
+      + (SELECT COUNT(*) FROM questions q
+            WHERE q.team_id IS NULL AND q.tier = 'none' AND q.created_at >= :s) AS n""",
+}
+
+
 @dataclass(frozen=True)
 class Stats:
     users: int
@@ -193,43 +214,20 @@ class Stats:
 
 
 def stats(db: Database, since: datetime) -> Stats:
-    """The figures of /stats. Each per-user sum walks the users once and reads the
-    (user_id, time) index of each table for the range, so no large table is scanned."""
-    s = iso(since)
-    row = _one(
-        db,
-        """SELECT
-             COUNT(*) AS users,
-             COUNT(u.consent_at) AS consented,
-             SUM(EXISTS (SELECT 1 FROM questions q
-                         WHERE q.user_id = u.id AND q.created_at >= :s)
-                 OR EXISTS (SELECT 1 FROM drill_items i
-                            WHERE i.user_id = u.id AND i.answered_at >= :s)) AS active,
-             SUM((SELECT COUNT(*) FROM drills d
-                  WHERE d.user_id = u.id AND d.finished_at >= :s
-                  AND d.status = 'done')) AS drills,
-             SUM((SELECT COUNT(*) FROM drill_items i
-                  WHERE i.user_id = u.id AND i.answered_at >= :s)) AS answers,
-             SUM((SELECT COUNT(*) FROM questions q
-                  WHERE q.user_id = u.id AND q.created_at >= :s)) AS questions,
-             SUM((SELECT COUNT(*) FROM questions q
-                  WHERE q.user_id = u.id AND q.created_at >= :s AND q.tier = 'none'))
-               AS unanswered
-           FROM users u""",
-        {"s": s},
-    )
-    assert row is not None
+    """The figures of /stats for the week from `since`, and the database size."""
+    params = {"s": iso(since)}
+    row = {name: _one(db, sql, params) or {} for name, sql in STATS_QUERIES.items()}
     page_count = _one(db, "PRAGMA page_count")
     page_size = _one(db, "PRAGMA page_size")
     assert page_count is not None
     assert page_size is not None
     return Stats(
-        users=int(row["users"]),
-        consented=int(row["consented"]),
-        active=int(row["active"] or 0),
-        drills=int(row["drills"] or 0),
-        answers=int(row["answers"] or 0),
-        questions=int(row["questions"] or 0),
-        unanswered=int(row["unanswered"] or 0),
+        users=int(row["users"]["n"]),
+        consented=int(row["users"]["consented"]),
+        active=int(row["active"]["n"]),
+        drills=int(row["drills"]["n"]),
+        answers=int(row["answers"]["n"]),
+        questions=int(row["questions"]["n"]),
+        unanswered=int(row["unanswered"]["n"]),
         db_bytes=int(page_count["page_count"]) * int(page_size["page_size"]),
     )
