@@ -109,13 +109,27 @@ def _same_team(db: Database, user: User | None, code: str) -> bool:
 
 
 # Who may do what: every role check in the bot reads this one table.
-Action = Literal["newteam", "teams", "reload", "invite", "invite_any_team"]
+Action = Literal[
+    "newteam",
+    "teams",
+    "reload",
+    "invite",
+    "invite_any_team",
+    "remove",
+    "revoke",
+    "promote",
+    "stats",
+]
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     "newteam": frozenset({"admin"}),
     "teams": frozenset({"admin"}),
     "reload": frozenset({"admin"}),
     "invite": frozenset({"supervisor", "admin"}),
     "invite_any_team": frozenset({"admin"}),
+    "remove": frozenset({"supervisor", "admin"}),
+    "revoke": frozenset({"supervisor", "admin"}),
+    "promote": frozenset({"admin"}),
+    "stats": frozenset({"admin"}),
 }
 # The message for someone whose role may not: admin-only or supervisor-and-up.
 REFUSAL: dict[Action, str] = {
@@ -140,3 +154,14 @@ def team_ids_in_scope(db: Database, user: User) -> list[int]:
 
 def sees_team(db: Database, user: User, team_id: int | None) -> bool:
     return team_id is not None and team_id in team_ids_in_scope(db, user)
+
+
+def outranks(user: User, target: User) -> bool:
+    """Whether `user` may take `target` out of a team: a supervisor removes staff, an admin
+    removes staff and supervisors; nobody removes an admin or themselves."""
+    return user.id != target.id and RANK[user.role] > RANK[target.role]
+
+
+def role_changeable(target: User) -> bool:
+    """/promote and /demote never touch an admin (admins come from ADMIN_USER_IDS)."""
+    return target.role != "admin"

@@ -94,3 +94,7 @@ SETTINGS = Kind(
         "d": (("wk", "all", "we"),),
     },
 )
+# Members and links: revoke an invite (its row id); remove a member — pick a team, pick a
+# member (team, user), confirm (team, user), or cancel.
+INVITE = Kind("inv", {"r": ("int",)})
+REMOVE = Kind("rm", {"t": ("int",), "u": ("int", "int"), "y": ("int", "int"), "n": ()})

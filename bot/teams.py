@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from bot import storage
-from bot.access import may
+from bot.access import may, sees_team
 from bot.callbacks import parse_int
 from bot.settings import Settings
 from bot.storage import Invite, Team, User
@@ -55,9 +55,15 @@ def staff_invite(
         team_id = parse_int(team_arg)
         if team_id is None or storage.get_team(db, team_id) is None:
             return "invite.no_team"
+    elif not sees_team(db, user, team_id) and storage.led_team_ids(db, user.id):
+        # A supervisor whose own team is not one they lead (removed from it) invites to the
+        # first team they lead.
+        team_id = storage.led_team_ids(db, user.id)[0]
     team = storage.get_team(db, team_id)
     if team is None:
         return "invite.usage_admin"
+    if not sees_team(db, user, team.id):
+        return "members.not_lead"
     return _invite(db, settings, user, team, "staff", now)
 
 

@@ -7,13 +7,14 @@ import asyncio
 from telegram import Message, Update
 from telegram.helpers import create_deep_linked_url
 
-from bot import teams
+from bot import members, teams
 from bot.access import REFUSAL, Action, may
 from bot.accounts import User
 from bot.context import ShopContext
 from bot.render import admin as views
+from bot.render import members as member_views
 from bot.texts import t
-from handlers.common import member, send
+from handlers.common import member, send, send_privately
 from knowledge.library import reload_library
 
 
@@ -32,15 +33,28 @@ async def _allowed(
 
 
 async def _send_invite(
-    context: ShopContext, message: Message, user: User, made: teams.Made | str, sup: bool
+    update: Update,
+    context: ShopContext,
+    message: Message,
+    user: User,
+    made: teams.Made | members.Links | str,
+    sup: bool,
 ) -> None:
     if isinstance(made, str):
         await send(message, (t(made, user.language), []))
         return
     s = context.settings
-    link = create_deep_linked_url(context.bot.username, made.invite.code)
-    view = views.invite_made(made, link, user.language, s.invite_days, s.invite_uses, sup)
-    await send(message, view)
+    invite = made.made if isinstance(made, members.Links) else made
+    assert invite is not None
+    link = create_deep_linked_url(context.bot.username, invite.invite.code)
+    if isinstance(made, members.Links):
+        view = member_views.invite_with_links(
+            made, link, user.language, s.invite_days, s.invite_uses, s.tz
+        )
+    else:
+        view = views.invite_made(made, link, user.language, s.invite_days, s.invite_uses, sup)
+    # Invite links are only ever sent in a private chat.
+    await send_privately(update, context, message, user, view)
 
 
 async def newteam(update: Update, context: ShopContext) -> None:
@@ -54,18 +68,19 @@ async def newteam(update: Update, context: ShopContext) -> None:
         await send(message, (t("newteam.usage", user.language), []))
         return
     made = teams.new_team(context.db, context.settings, user, name, context.now())
-    await _send_invite(context, message, user, made, sup=True)
+    await _send_invite(update, context, message, user, made, sup=True)
 
 
 async def invite(update: Update, context: ShopContext) -> None:
-    """/invite: a staff invite for the supervisor's team (admins name the team id)."""
+    """/invite: a staff invite for the supervisor's team (admins name the team id), with the
+    team's open links to revoke."""
     allowed = await _allowed(update, context, "invite")
     if allowed is None:
         return
     user, message = allowed
     arg = context.args[0] if context.args else None
-    made = teams.staff_invite(context.db, context.settings, user, arg, context.now())
-    await _send_invite(context, message, user, made, sup=False)
+    made = members.invite_and_links(context.db, context.settings, user, arg, context.now())
+    await _send_invite(update, context, message, user, made, sup=False)
 
 
 async def teams_command(update: Update, context: ShopContext) -> None:

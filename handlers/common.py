@@ -11,8 +11,8 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden
 
 from bot import accounts
 from bot.access import Visitor
@@ -20,6 +20,7 @@ from bot.accounts import User
 from bot.context import ShopContext
 from bot.render import Rows, View, split_message
 from bot.render.account import consent_prompt, stranger
+from bot.render.members import open_private, sent_privately
 from bot.texts import plain, ui_lang
 
 log = logging.getLogger(__name__)
@@ -106,3 +107,21 @@ async def member(update: Update, context: ShopContext, *, quiet: bool = False) -
         view = stranger(gate.lang) if gate.refusal == "stranger" else consent_prompt(gate.lang)
         await send(message, view)
     return gate.user
+
+
+async def send_privately(
+    update: Update, context: ShopContext, message: Message, user: User, view: View
+) -> None:
+    """Invite links go to a private chat only: asked in a group, the link is sent privately
+    and the group is told so (or asked to open a private chat first)."""
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        await send(message, view)
+        return
+    try:
+        await send_to(context, user.id, view)
+    except Forbidden:
+        bot_link = f"https://t.me/{context.bot.username}"
+        await send(message, open_private(user.language, bot_link))
+        return
+    await send(message, sent_privately(user.language))

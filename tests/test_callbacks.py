@@ -39,6 +39,12 @@ from bot import callbacks as cb
         (cb.CONSENT, "consent:maybe", None),
         (cb.FORGET, None, None),
         (cb.FORGET, "zzz", None),
+        (cb.REMOVE, "rm:y:3:9201", ("y", (3, 9201))),
+        (cb.REMOVE, "rm:n", ("n", ())),
+        (cb.REMOVE, "rm:y:3", None),
+        (cb.REMOVE, "rm:t:²", None),
+        (cb.INVITE, "inv:r:12", ("r", (12,))),
+        (cb.INVITE, "inv:r:abc", None),
     ],
 )
 def test_decode(kind: cb.Kind, data: str | None, expected: object) -> None:
@@ -54,7 +60,8 @@ def test_encode_round_trips_and_fits_telegrams_limit() -> None:
 
 @given(st.text(max_size=80))
 def test_no_data_makes_a_codec_raise(data: str) -> None:
-    for kind in (cb.DRILL, cb.CARD, cb.FEEDBACK, cb.BROWSE, cb.LANG, cb.SETTINGS, cb.CONSENT):
+    kinds = (cb.DRILL, cb.CARD, cb.FEEDBACK, cb.BROWSE, cb.LANG, cb.SETTINGS, cb.CONSENT)
+    for kind in (*kinds, cb.REMOVE, cb.INVITE):
         decoded = kind.decode(data)
         assert decoded is None or data.startswith(kind.prefix + ":")
 
