@@ -109,13 +109,15 @@ def _same_team(db: Database, user: User | None, code: str) -> bool:
 
 
 # Who may do what: every role check in the bot reads this one table.
-Action = Literal["newteam", "teams", "reload", "invite", "invite_any_team"]
+Action = Literal["newteam", "teams", "reload", "invite", "invite_any_team", "team_report"]
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     "newteam": frozenset({"admin"}),
     "teams": frozenset({"admin"}),
     "reload": frozenset({"admin"}),
     "invite": frozenset({"supervisor", "admin"}),
     "invite_any_team": frozenset({"admin"}),
+    # /team, /member and their buttons; which teams is `team_ids_in_scope` below.
+    "team_report": frozenset({"supervisor", "admin"}),
 }
 # The message for someone whose role may not: admin-only or supervisor-and-up.
 REFUSAL: dict[Action, str] = {

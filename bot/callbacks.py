@@ -94,3 +94,6 @@ SETTINGS = Kind(
         "d": (("wk", "all", "we"),),
     },
 )
+# Supervisor views: tm:t:<team id> opens a team, tm:p:<page> pages the team list,
+# tm:m:<user id> opens a member.
+TEAM = Kind("tm", {"t": ("int",), "p": ("int",), "m": ("int",)})
