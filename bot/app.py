@@ -30,7 +30,7 @@ from bot.context import BotState, ShopContext
 from bot.reminders import ReminderScheduler
 from bot.settings import Settings
 from bot.texts import both, plain
-from handlers import admin, ask, browse, drill, errors, progress, reminders, start
+from handlers import admin, ask, browse, drill, errors, progress, reminders, start, supervisor
 from knowledge.library import Library, load_library
 from knowledge.loader import KnowledgeError
 
@@ -119,6 +119,8 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         ("stop", drill.stop_command),
         ("me", progress.me),
         ("settings", progress.settings_command),
+        ("team", supervisor.team_command),
+        ("member", supervisor.member_command),
     ]
     for name, callback in commands:
         app.add_handler(CommandHandler(name, callback, filters=only_new))
@@ -131,6 +133,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         (callbacks.BROWSE, browse.browse_button),
         (callbacks.DRILL, drill.drill_button),
         (callbacks.SETTINGS, progress.settings_button),
+        (callbacks.TEAM, supervisor.team_button),
     ]
     for kind, callback in buttons:
         app.add_handler(CallbackQueryHandler(callback, pattern=kind.pattern))

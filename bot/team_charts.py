@@ -19,6 +19,7 @@ from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.ticker import MaxNLocator
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.charts import find_cjk_font
@@ -116,7 +117,7 @@ def _text_mask(text: str, size: int) -> Image.Image:
     """A short text (a cell's number) as an alpha mask, drawn once and pasted many times."""
     font = _font(size)
     left, top, right, bottom = font.getbbox(text, anchor="mm")
-    mask = Image.new("L", (right - left, bottom - top), 0)
+    mask = Image.new("L", (math.ceil(right - left), math.ceil(bottom - top)), 0)
     ImageDraw.Draw(mask).text((-left, -top), text, font=font, fill=255, anchor="mm")
     return mask
 
@@ -230,7 +231,7 @@ def trend_png(weeks: Sequence[tuple[str, int, float | None]], texts: TrendTexts)
     bars = ax.bar(xs, drills, color="#2a7ab0", width=0.55, label=texts.drills)
     ax.bar_label(bars, padding=2, fontproperties=font)
     ax.set_ylim(0, max([*drills, 4]) * 1.25)
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(texts.drills, fontproperties=font, color="#2a7ab0")
     ax.set_xticks(list(xs), [label for label, _, _ in weeks], fontproperties=font)
     ax.set_xlabel(texts.week, fontproperties=font)
