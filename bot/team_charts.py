@@ -36,6 +36,8 @@ _HEAD_H = 190  # room for the rotated activity labels
 _TITLE_H = 44
 _LEGEND_H = 56
 _MARGIN = 12
+# An image's height is FRAME_H plus ROW_H per member drawn.
+ROW_H, FRAME_H = _CELL_H, _TITLE_H + _HEAD_H + _LEGEND_H
 
 
 @functools.lru_cache(maxsize=8)
