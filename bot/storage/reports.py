@@ -85,13 +85,14 @@ def srs_states_of(db: Database, user_ids: Sequence[int]) -> dict[int, list[tuple
     out: dict[int, list[tuple[str, str, str]]] = {uid: [] for uid in user_ids}
     if not user_ids:
         return out
-    rows = db.query(
+    # Thousands of rows for a big team: plain tuples, not sqlite-utils' dicts.
+    cur = db.execute(
         f"""SELECT user_id, question_id, card_json, due FROM srs
             WHERE user_id IN ({_marks(user_ids)})""",
         list(user_ids),
     )
-    for r in rows:
-        out[r["user_id"]].append((r["question_id"], r["card_json"], r["due"]))
+    for user_id, question_id, card_json, due in cur.fetchall():
+        out[user_id].append((question_id, card_json, due))
     return out
 
 
