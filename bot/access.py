@@ -119,6 +119,7 @@ Action = Literal[
     "revoke",
     "promote",
     "stats",
+    "team_report",
 ]
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     "newteam": frozenset({"admin"}),
@@ -130,6 +131,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     "revoke": frozenset({"supervisor", "admin"}),
     "promote": frozenset({"admin"}),
     "stats": frozenset({"admin"}),
+    # /team, /member and their buttons; which teams is `team_ids_in_scope` below.
+    "team_report": frozenset({"supervisor", "admin"}),
 }
 # The message for someone whose role may not: admin-only or supervisor-and-up.
 REFUSAL: dict[Action, str] = {

@@ -30,7 +30,18 @@ from bot.context import BotState, ShopContext
 from bot.reminders import ReminderScheduler
 from bot.settings import Settings
 from bot.texts import both, plain
-from handlers import admin, ask, browse, drill, errors, members, progress, reminders, start
+from handlers import (
+    admin,
+    ask,
+    browse,
+    drill,
+    errors,
+    members,
+    progress,
+    reminders,
+    start,
+    supervisor,
+)
 from knowledge.library import Library, load_library
 from knowledge.loader import KnowledgeError
 
@@ -124,6 +135,8 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         ("promote", members.promote),
         ("demote", members.demote),
         ("stats", members.stats),
+        ("team", supervisor.team_command),
+        ("member", supervisor.member_command),
     ]
     for name, callback in commands:
         app.add_handler(CommandHandler(name, callback, filters=only_new))
@@ -138,6 +151,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         (callbacks.SETTINGS, progress.settings_button),
         (callbacks.REMOVE, members.remove_button),
         (callbacks.INVITE, members.revoke_button),
+        (callbacks.TEAM, supervisor.team_button),
     ]
     for kind, callback in buttons:
         app.add_handler(CallbackQueryHandler(callback, pattern=kind.pattern))

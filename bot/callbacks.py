@@ -98,3 +98,6 @@ SETTINGS = Kind(
 # member (team, user), confirm (team, user), or cancel.
 INVITE = Kind("inv", {"r": ("int",)})
 REMOVE = Kind("rm", {"t": ("int",), "u": ("int", "int"), "y": ("int", "int"), "n": ()})
+# Supervisor views: tm:t:<team id> opens a team, tm:p:<page> pages the team list,
+# tm:m:<user id> opens a member.
+TEAM = Kind("tm", {"t": ("int",), "p": ("int",), "m": ("int",)})

@@ -127,6 +127,46 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot import report_files, storage
+    from bot.texts import plain
+    from knowledge.loader import KnowledgeError, load_knowledge_or_raise
+
+    settings = _settings()
+    lang = args.lang or settings.default_language
+    if (args.team is None) == (args.member is None):
+        print(plain("report.usage", lang), file=sys.stderr)
+        return EXIT_CONFIG
+    path = args.db or settings.database_path
+    if not Path(path).is_file():
+        print(f"{path}: no such database", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        kb = load_knowledge_or_raise(settings.extra_knowledge_dir)
+    except KnowledgeError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_PROBLEMS
+    db = storage.open_db(path)
+    try:
+        now = storage.utcnow()
+        if args.team is not None:
+            written = report_files.team_charts_to(
+                db, kb, args.team, args.out, lang, now, settings.tz
+            )
+        else:
+            written = report_files.member_chart_to(
+                db, kb, args.member, args.out, lang, now, settings.tz
+            )
+    finally:
+        db.close()
+    if written.problem:
+        print(plain(written.problem, lang, **(written.detail or {})), file=sys.stderr)
+        return EXIT_PROBLEMS
+    for out in written.paths:
+        print(plain("report.wrote", lang, path=out))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shopcoach", description=both("cli.description"))
     sub = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--split", choices=["dev", "test", "all"], default="all")
     ev.add_argument("--misses", action="store_true", help="also list the lines it got wrong")
     ev.set_defaults(func=cmd_eval)
+
+    rep = sub.add_parser("report", help="write /team's heatmap or a member's chart as PNG")
+    rep.add_argument("--team", help="team name or id (several images: OUT-1.png, OUT-2.png …)")
+    rep.add_argument("--member", type=int, help="user id: their 4-week trend chart")
+    rep.add_argument("--out", type=Path, required=True, help="PNG file to write")
+    rep.add_argument("--lang", choices=["zh-TW", "en"], default=None)
+    rep.add_argument("--db", type=Path, default=None, help="database (default: DATABASE_PATH)")
+    rep.set_defaults(func=cmd_report)
     return parser
 
 

@@ -36,6 +36,7 @@ def _user(role: str, team_id: int | None = 1) -> User:
         ("revoke", False, True, True, "supervisor.only"),
         ("promote", False, False, True, "admin.only"),
         ("stats", False, False, True, "admin.only"),
+        ("team_report", False, True, True, "supervisor.only"),
     ],
 )
 def test_each_action_by_role(
@@ -55,6 +56,7 @@ def test_the_table_covers_every_action() -> None:
         "invite",
         "invite_any_team",
         *("remove", "revoke", "promote", "stats"),  # members and links (issue 12)
+        "team_report",
     }
 
 

@@ -4,157 +4,17 @@ Callers use the package (`from bot import storage; storage.get_user(db, uid)`). 
 `base` (time format, roles, helpers) ← `schema` (migrations, open_db) and the areas
 `users`, `questions`, `drills`, `reminders`. A new area gets its own module here, such as
 `reports.py` for supervisor queries, `export.py` or `backup.py`, importing `base` (and
-other areas if it must, never in a cycle), and its public names are re-exported below.
+other areas if it must, never in a cycle), and is star-imported below
+(every public name of every area module is the package's).
 """
 
 from __future__ import annotations
 
-from bot.storage.base import ROLES, Role, atomic, iso, parse_iso, utcnow
-from bot.storage.drills import (
-    Drill,
-    DrillItem,
-    active_drill,
-    answers_between,
-    cards_looked_up_since,
-    drill_items,
-    drop_item,
-    finish_drill,
-    finished_drill_times,
-    get_drill,
-    get_item,
-    last_drill_started,
-    mark_sent,
-    next_item,
-    record_answer,
-    record_card_view,
-    srs_states,
-    start_drill,
-)
-from bot.storage.membership import (
-    OpenInvite,
-    Stats,
-    drop_leads,
-    expire_invite,
-    find_members,
-    find_user,
-    get_open_invite,
-    leave_team,
-    make_lead,
-    open_invites,
-    stats,
-)
-from bot.storage.questions import count_rows, get_question, log_question, set_feedback, unanswered
-from bot.storage.reminders import (
-    Reminder,
-    get_reminder,
-    mark_reminder_sent,
-    reminder_users,
-    set_reminder,
-)
-from bot.storage.schema import SchemaTooNewError, migrate, migrations, open_db, schema_version
-from bot.storage.users import (
-    Invite,
-    InviteOutcome,
-    Team,
-    User,
-    add_lead,
-    create_invite,
-    create_team,
-    create_user,
-    default_team,
-    delete_user,
-    get_invite,
-    get_team,
-    get_user,
-    led_team_ids,
-    list_teams,
-    redeem_invite,
-    remove_lead,
-    set_active,
-    set_consent,
-    set_language,
-    set_role,
-    team_leads,
-    team_members,
-    team_sizes,
-    update_profile,
-)
-
-__all__ = [
-    "ROLES",
-    "Drill",
-    "DrillItem",
-    "Invite",
-    "InviteOutcome",
-    # members and links, /stats
-    "OpenInvite",
-    "Reminder",
-    "Role",
-    "SchemaTooNewError",
-    "Stats",
-    "Team",
-    "User",
-    "active_drill",
-    "add_lead",
-    "answers_between",
-    "atomic",
-    "cards_looked_up_since",
-    "count_rows",
-    "create_invite",
-    "create_team",
-    "create_user",
-    "default_team",
-    "delete_user",
-    "drill_items",
-    "drop_item",
-    "drop_leads",
-    "expire_invite",
-    "find_members",
-    "find_user",
-    "finish_drill",
-    "finished_drill_times",
-    "get_drill",
-    "get_invite",
-    "get_item",
-    "get_open_invite",
-    "get_question",
-    "get_reminder",
-    "get_team",
-    "get_user",
-    "iso",
-    "last_drill_started",
-    "leave_team",
-    "led_team_ids",
-    "list_teams",
-    "log_question",
-    "make_lead",
-    "mark_reminder_sent",
-    "mark_sent",
-    "migrate",
-    "migrations",
-    "next_item",
-    "open_db",
-    "open_invites",
-    "parse_iso",
-    "record_answer",
-    "record_card_view",
-    "redeem_invite",
-    "reminder_users",
-    "remove_lead",
-    "schema_version",
-    "set_active",
-    "set_consent",
-    "set_feedback",
-    "set_language",
-    "set_reminder",
-    "set_role",
-    "srs_states",
-    "start_drill",
-    "stats",
-    "team_leads",
-    "team_members",
-    "team_sizes",
-    "unanswered",
-    "update_profile",
-    "utcnow",
-]
+from bot.storage.base import *
+from bot.storage.drills import *
+from bot.storage.membership import *
+from bot.storage.questions import *
+from bot.storage.reminders import *
+from bot.storage.reports import *
+from bot.storage.schema import *
+from bot.storage.users import *
