@@ -94,3 +94,5 @@ SETTINGS = Kind(
         "d": (("wk", "all", "we"),),
     },
 )
+# /export: a team (t: team id) or a page of teams (p: page), with the range as yyyymmdd.
+EXPORT = Kind("ex", {"t": ("int", "int", "int"), "p": ("int", "int", "int")})

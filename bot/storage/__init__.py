@@ -9,6 +9,14 @@ other areas if it must, never in a cycle), and its public names are re-exported 
 
 from __future__ import annotations
 
+from bot.storage.backup import (
+    applied_migrations,
+    checkpoint,
+    copy_online,
+    integrity_check,
+    known_migrations,
+    set_wal,
+)
 from bot.storage.base import ROLES, Role, atomic, iso, parse_iso, utcnow
 from bot.storage.drills import (
     Drill,
@@ -29,6 +37,13 @@ from bot.storage.drills import (
     record_card_view,
     srs_states,
     start_drill,
+)
+from bot.storage.export import (
+    export_answers,
+    export_last_practised,
+    export_members,
+    export_questions,
+    export_srs,
 )
 from bot.storage.questions import count_rows, get_question, log_question, set_feedback, unanswered
 from bot.storage.reminders import (
@@ -80,8 +95,11 @@ __all__ = [
     "active_drill",
     "add_lead",
     "answers_between",
+    "applied_migrations",
     "atomic",
     "cards_looked_up_since",
+    "checkpoint",
+    "copy_online",
     "count_rows",
     "create_invite",
     "create_team",
@@ -90,6 +108,11 @@ __all__ = [
     "delete_user",
     "drill_items",
     "drop_item",
+    "export_answers",
+    "export_last_practised",
+    "export_members",
+    "export_questions",
+    "export_srs",
     "finish_drill",
     "finished_drill_times",
     "get_drill",
@@ -99,7 +122,9 @@ __all__ = [
     "get_reminder",
     "get_team",
     "get_user",
+    "integrity_check",
     "iso",
+    "known_migrations",
     "last_drill_started",
     "led_team_ids",
     "list_teams",
@@ -123,6 +148,7 @@ __all__ = [
     "set_language",
     "set_reminder",
     "set_role",
+    "set_wal",
     "srs_states",
     "start_drill",
     "team_leads",
