@@ -147,7 +147,7 @@ def test_evidence_file_maps_members_to_every_activity(db: Database, kb: Knowledg
     head, *rows = _rows(export.files[2].data)
     assert head[:6] == ["成員", "使用者編號", "團隊", "工作任務", "工作活動", "工作活動名稱"]
     assert head[6:] == [
-        "已涵蓋的行為指標", "涵蓋數／指標數", "作答數", "答對數", "目前熟練度（%）", "最近練習",
+        "已涵蓋的行為指標", "涵蓋比例", "作答數", "答對數", "目前熟練度（%）", "最近練習",
     ]  # fmt: skip
     # The consented members (Eve, Amy; Sue has not consented: left out) × 17 activities.
     assert export.members == 2
