@@ -120,6 +120,8 @@ Action = Literal[
     "promote",
     "stats",
     "team_report",
+    "export",
+    "backup",
 ]
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     "newteam": frozenset({"admin"}),
@@ -133,6 +135,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     "stats": frozenset({"admin"}),
     # /team, /member and their buttons; which teams is `team_ids_in_scope` below.
     "team_report": frozenset({"supervisor", "admin"}),
+    # /export: a supervisor the teams they lead, an admin any team (team_ids_in_scope).
+    "export": frozenset({"supervisor", "admin"}),
+    "backup": frozenset({"admin"}),
 }
 # The message for someone whose role may not: admin-only or supervisor-and-up.
 REFUSAL: dict[Action, str] = {

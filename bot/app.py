@@ -25,7 +25,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, storage
+from bot import backups, callbacks, storage
 from bot.context import BotState, ShopContext
 from bot.reminders import ReminderScheduler
 from bot.settings import Settings
@@ -42,6 +42,8 @@ from handlers import (
     start,
     supervisor,
 )
+from handlers import backup as backup_handlers
+from handlers import export as export_handlers
 from knowledge.library import Library, load_library
 from knowledge.loader import KnowledgeError
 
@@ -64,10 +66,14 @@ def build_application(
     are loaded from the knowledge files at start-up.
     """
     context_types = ContextTypes(context=ShopContext, bot_data=BotState)
+    # Held while the bot runs, so `python -m bot restore` refuses to swap the file under it.
+    db_lock = backups.DatabaseLock(settings.database_path)
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         state: BotState = app.bot_data
         state.settings = settings
+        if not db_lock.acquire():
+            raise backups.DatabaseInUseError(db_lock.holder())
         if clock is not None:
             state.clock = clock
         state.library = library or load_library(settings.extra_knowledge_dir)
@@ -80,6 +86,9 @@ def build_application(
             app.job_queue, settings.tz, callback=reminders.send_reminder
         )
         missed = state.reminders.rebuild(state.db, state.clock())
+        backups.schedule_daily(
+            app.job_queue, settings.daily_backup_at, backup_handlers.daily_backup
+        )
         log.info(
             "ShopCoach started as @%s, mode %s, database %s (%d missed reminders sent)",
             app.bot.username,
@@ -93,6 +102,7 @@ def build_application(
         if state.db is not None:
             state.db.close()
             state.db = None
+        db_lock.release()
 
     app = (
         ApplicationBuilder()
@@ -137,6 +147,8 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         ("stats", members.stats),
         ("team", supervisor.team_command),
         ("member", supervisor.member_command),
+        ("export", export_handlers.export_command),
+        ("backup", backup_handlers.backup_command),
     ]
     for name, callback in commands:
         app.add_handler(CommandHandler(name, callback, filters=only_new))
@@ -152,6 +164,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         (callbacks.REMOVE, members.remove_button),
         (callbacks.INVITE, members.revoke_button),
         (callbacks.TEAM, supervisor.team_button),
+        (callbacks.EXPORT, export_handlers.export_button),
     ]
     for kind, callback in buttons:
         app.add_handler(CallbackQueryHandler(callback, pattern=kind.pattern))
@@ -235,6 +248,9 @@ def run_bot(
         return 2
     except storage.SchemaTooNewError as exc:
         print(both("cli.schema_too_new", detail=str(exc)), file=sys.stderr)  # noqa: T201
+        return 2
+    except backups.DatabaseInUseError as exc:
+        print(both("cli.database_in_use", pid=str(exc) or "?"), file=sys.stderr)  # noqa: T201
         return 2
     except KnowledgeError as exc:
         print(both("cli.bad_knowledge"), file=sys.stderr)  # noqa: T201

@@ -101,3 +101,5 @@ REMOVE = Kind("rm", {"t": ("int",), "u": ("int", "int"), "y": ("int", "int"), "n
 # Supervisor views: tm:t:<team id> opens a team, tm:p:<page> pages the team list,
 # tm:m:<user id> opens a member.
 TEAM = Kind("tm", {"t": ("int",), "p": ("int",), "m": ("int",)})
+# /export: a team (t: team id) or a page of teams (p: page), with the range as yyyymmdd.
+EXPORT = Kind("ex", {"t": ("int", "int", "int"), "p": ("int", "int", "int")})

@@ -1,4 +1,5 @@
-"""Command-line interface: `python -m bot run | check-knowledge | ask | match | eval`."""
+"""Command-line interface: `python -m bot run | check-knowledge | ask | match | eval | report |
+export | backup | restore`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.settings import Settings, SettingsError, load_settings
-from bot.texts import both
+from bot.texts import both, plain
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
 
@@ -167,6 +168,119 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot import exporting, progress, storage
+    from bot.storage import utcnow
+    from knowledge.loader import KnowledgeError, load_knowledge_or_raise
+
+    settings = _settings()
+    now = utcnow()
+    today = progress.local_day(now, settings.tz)
+    days = []
+    for value in (args.date_from, args.date_to):
+        day = exporting.parse_date(value) if value else None
+        if value and day is None:
+            print(both("export.cli_bad_date", value=value), file=sys.stderr)
+            return EXIT_CONFIG
+        days.append(day)
+    first, last = days
+    rng: exporting.DateRange | str
+    if first is None:
+        rng = exporting.default_range(last or today)
+    else:
+        rng = exporting.make_range(first, last or today)
+    if isinstance(rng, str):
+        print(both(rng), file=sys.stderr)
+        return EXIT_CONFIG
+    if not settings.database_path.is_file():
+        print(both("backup.no_database", path=str(settings.database_path)), file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        kb = load_knowledge_or_raise(settings.extra_knowledge_dir)
+    except KnowledgeError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        db = storage.open_db(settings.database_path)
+    except storage.SchemaTooNewError as exc:
+        print(both("cli.schema_too_new", detail=str(exc)), file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        teams = exporting.find_team(db, args.team)
+        if len(teams) != 1:
+            key = "export.cli_many_teams" if teams else "export.cli_no_team"
+            ids = ", ".join(str(t.id) for t in teams)
+            print(both(key, team=args.team, ids=ids), file=sys.stderr)
+            return EXIT_PROBLEMS
+        export = exporting.build_export(db, kb, teams[0], rng, settings.tz, now, args.lang)
+    finally:
+        db.close()
+    for f, path in zip(export.files, exporting.write_files(export, args.out), strict=True):
+        print(both("export.cli_wrote", path=str(path), rows=f.rows))
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:  # noqa: ARG001
+    from bot import backups
+    from bot.render.export import size_text
+    from bot.storage import utcnow
+
+    s = _settings()
+    try:
+        made = backups.take_backup(s.database_path, s.backup_dir, s.backup_keep, utcnow(), s.tz)
+    except backups.BackupError as exc:
+        print(both(exc.key, **exc.values), file=sys.stderr)
+        return EXIT_PROBLEMS
+    for lang in ("zh-TW", "en"):
+        removed = (
+            plain("backup.cli_removed", lang, n=len(made.removed), keep=s.backup_keep)
+            if made.removed
+            else ""
+        )
+        print(
+            plain(
+                "backup.cli_done",
+                lang,
+                path=str(made.path),
+                size=size_text(made.size),
+                check=made.check,
+                removed=removed,
+            )
+        )
+    return EXIT_OK if made.ok else EXIT_PROBLEMS
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from bot import backups
+    from bot.storage import utcnow
+
+    s = _settings()
+    try:
+        done = backups.restore(args.file, s.database_path, utcnow(), s.tz)
+    except backups.BackupError as exc:
+        print(both(exc.key, **exc.values), file=sys.stderr)
+        return EXIT_PROBLEMS
+    for lang in ("zh-TW", "en"):
+        kept = plain("restore.kept", lang, path=str(done.kept)) + "\n" if done.kept else ""
+        upgraded = (
+            plain("restore.upgraded", lang, names=", ".join(done.upgraded)) + "\n"
+            if done.upgraded
+            else ""
+        )
+        print(
+            plain(
+                "restore.done",
+                lang,
+                source=str(done.source),
+                database=str(done.database),
+                schema=done.schema,
+                kept=kept,
+                upgraded=upgraded,
+            )
+        )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shopcoach", description=both("cli.description"))
     sub = parser.add_subparsers(dest="command", required=True)
@@ -209,6 +323,23 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--lang", choices=["zh-TW", "en"], default=None)
     rep.add_argument("--db", type=Path, default=None, help="database (default: DATABASE_PATH)")
     rep.set_defaults(func=cmd_report)
+
+    ex = sub.add_parser("export", help="write a team's CSV files (answers, questions, evidence)")
+    ex.add_argument("--team", required=True, help="team id or its full name")
+    ex.add_argument("--from", dest="date_from", help="first day YYYY-MM-DD (default: 30 days)")
+    ex.add_argument("--to", dest="date_to", help="last day YYYY-MM-DD, included (default: today)")
+    ex.add_argument("--out", type=Path, default=Path("."), help="folder for the files")
+    ex.add_argument(
+        "--lang", choices=["both", "zh-TW", "en"], default="both", help="header language"
+    )
+    ex.set_defaults(func=cmd_export)
+
+    bk = sub.add_parser("backup", help="back up the database now (safe while the bot runs)")
+    bk.set_defaults(func=cmd_backup)
+
+    rs = sub.add_parser("restore", help="replace the database with a backup (bot stopped)")
+    rs.add_argument("file", type=Path, help="the backup file to restore")
+    rs.set_defaults(func=cmd_restore)
     return parser
 
 

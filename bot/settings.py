@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,6 +34,10 @@ class Settings(BaseSettings):
     invite_uses: int = Field(default=20, ge=1, le=10_000)
     drill_size: int = Field(default=5, ge=1, le=20)
     webhook_secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
+    # Backups: the folder, how many to keep, and the daily time (HH:MM local; "0" = none).
+    backup_dir: Path = Path("data/backups")
+    backup_keep: int = Field(default=14, ge=1, le=10_000)
+    backup_time: str = "03:30"
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod
@@ -60,6 +66,17 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
 
+    @field_validator("backup_time", mode="before")
+    @classmethod
+    def _hhmm_or_off(cls, value: object) -> object:
+        text = str(value).strip() if value is not None else ""
+        if text in ("", "0", "off"):
+            return "0"
+        match = re.fullmatch(r"([0-9]{1,2}):([0-9]{2})", text)
+        if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+            raise ValueError(f"'{text}' is not a time like 03:30 (or 0 for no daily backup)")
+        return f"{int(match.group(1)):02d}:{match.group(2)}"
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
@@ -68,6 +85,14 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def daily_backup_at(self) -> time | None:
+        """The local time of the daily backup, or None when it is turned off."""
+        if self.backup_time == "0":
+            return None
+        h, m = self.backup_time.split(":")
+        return time(int(h), int(m), tzinfo=self.tz)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -99,6 +99,8 @@ def make_settings(server: FakeBotApi, tmp_path: Path, **overrides: Any) -> Setti
         "telegram_bot_token": server.token,
         "telegram_api_base_url": f"{server.url}/bot",
         "database_path": tmp_path / "shop.db",
+        # Never the default data/backups under the working directory (a /backup or the daily job).
+        "backup_dir": tmp_path / "backups",
         "admin_user_ids": frozenset({ADMIN.id}),
     }
     values.update(overrides)

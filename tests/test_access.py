@@ -37,6 +37,8 @@ def _user(role: str, team_id: int | None = 1) -> User:
         ("promote", False, False, True, "admin.only"),
         ("stats", False, False, True, "admin.only"),
         ("team_report", False, True, True, "supervisor.only"),
+        ("export", False, True, True, "supervisor.only"),
+        ("backup", False, False, True, "admin.only"),
     ],
 )
 def test_each_action_by_role(
@@ -57,6 +59,8 @@ def test_the_table_covers_every_action() -> None:
         "invite_any_team",
         *("remove", "revoke", "promote", "stats"),  # members and links (issue 12)
         "team_report",
+        "export",
+        "backup",
     }
 
 

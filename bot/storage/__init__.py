@@ -10,8 +10,10 @@ other areas if it must, never in a cycle), and is star-imported below
 
 from __future__ import annotations
 
+from bot.storage.backup import *
 from bot.storage.base import *
 from bot.storage.drills import *
+from bot.storage.export import *
 from bot.storage.membership import *
 from bot.storage.questions import *
 from bot.storage.reminders import *
