@@ -25,12 +25,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, storage
+from bot import callbacks, storage, unanswered
 from bot.context import BotState, ShopContext
 from bot.reminders import ReminderScheduler
 from bot.settings import Settings
 from bot.texts import both, plain
 from handlers import admin, ask, browse, drill, errors, progress, reminders, start
+from handlers import unanswered as unanswered_handlers
 from knowledge.library import Library, load_library
 from knowledge.loader import KnowledgeError
 
@@ -61,6 +62,8 @@ def build_application(
             state.clock = clock
         state.library = library or load_library(settings.extra_knowledge_dir)
         state.db = storage.open_db(settings.database_path)
+        # The wordings supervisors attached to cards (/unanswered): the matcher learns them.
+        state.library = unanswered.with_learned(state.db, state.library)
         for code, lang in (("zh", "zh-TW"), ("en", "en"), (None, settings.default_language)):
             await app.bot.set_my_commands(
                 [BotCommand(c, plain(f"cmd.{c}", lang)) for c in MENU], language_code=code
@@ -119,6 +122,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         ("stop", drill.stop_command),
         ("me", progress.me),
         ("settings", progress.settings_command),
+        ("unanswered", unanswered_handlers.unanswered_command),
     ]
     for name, callback in commands:
         app.add_handler(CommandHandler(name, callback, filters=only_new))
@@ -131,6 +135,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         (callbacks.BROWSE, browse.browse_button),
         (callbacks.DRILL, drill.drill_button),
         (callbacks.SETTINGS, progress.settings_button),
+        (callbacks.UNANSWERED, unanswered_handlers.unanswered_button),
     ]
     for kind, callback in buttons:
         app.add_handler(CallbackQueryHandler(callback, pattern=kind.pattern))

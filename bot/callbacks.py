@@ -94,3 +94,18 @@ SETTINGS = Kind(
         "d": (("wk", "all", "we"),),
     },
 )
+# /unanswered: team picker page, a team's list page, a group (question id; list page to go
+# back to), attach browse (tasks, a task's activities, an activity's cards), attach, dismiss.
+UNANSWERED = Kind(
+    "un",
+    {
+        "p": ("int",),
+        "l": ("int", "int"),
+        "g": ("int", "int"),
+        "t": ("int",),
+        "a": ("int", "key"),
+        "c": ("int", "key"),
+        "at": ("int", "key"),
+        "d": ("int",),
+    },
+)

@@ -1,4 +1,4 @@
-"""Command-line interface: `python -m bot run | check-knowledge | ask | match | eval`."""
+"""Command-line interface: `python -m bot run | check-knowledge | ask | match | eval | aliases`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.settings import Settings, SettingsError, load_settings
-from bot.texts import both
+from bot.texts import both, plain
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
 
@@ -37,9 +37,39 @@ def cmd_check_knowledge(args: argparse.Namespace) -> int:
     # The figures also when the check fails: they say how far the content is from the limits.
     print(format_quiz(checked.quiz, ids=args.quiz))
     print(checked.counts())
+    learned = _learned_alias_count()
+    if learned is not None:
+        print(plain("cli.aliases.count", "en", n=learned))
     if checked.problems:
         print(f"{len(checked.problems)} problem(s)", file=sys.stderr)
         return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _learned_alias_count() -> int | None:
+    """How many aliases supervisors attached, when a database is configured and exists."""
+    from bot import storage
+
+    try:
+        path = load_settings().database_path
+    except SettingsError:
+        return None
+    aliases = storage.read_learned_aliases(path)
+    return None if aliases is None else len(aliases)
+
+
+def cmd_aliases(_args: argparse.Namespace) -> int:
+    """List the aliases supervisors attached to cards with /unanswered (from the database)."""
+    from bot import storage
+
+    aliases = storage.read_learned_aliases(_settings().database_path)
+    if not aliases:
+        print(both("cli.aliases.none"))
+        return EXIT_OK
+    for a in aliases:
+        team = "-" if a.team_id is None else a.team_id
+        print(f"{a.id}\t{a.created_at}\tteam={team}\tcard={a.card}\t{a.text}")
+    print(plain("cli.aliases.count", "en", n=len(aliases)))
     return EXIT_OK
 
 
@@ -161,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--split", choices=["dev", "test", "all"], default="all")
     ev.add_argument("--misses", action="store_true", help="also list the lines it got wrong")
     ev.set_defaults(func=cmd_eval)
+    al = sub.add_parser("aliases", help="list the aliases supervisors attached to cards")
+    al.set_defaults(func=cmd_aliases)
     return parser
 
 
