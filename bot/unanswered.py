@@ -3,6 +3,7 @@ a group to a card (a learned alias the matcher uses at once) or dismissing it.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +22,9 @@ SIMILAR = 85  # token_set_ratio of the folded wordings at or above which they gr
 PAGE = 10  # groups per message
 MAX_SUGGESTED = 3
 MAX_ALIASES = 5  # distinct wordings of a group learned when it is attached
-MAX_WORDINGS = 3  # wordings shown per group
+# A space between two non-ASCII (CJK) characters is punctuation folded away: "燈不亮了，怎麼辦"
+# is one run of words, as "燈不亮了怎麼辦" is. Latin words keep their spaces (their tokens).
+_CJK_GAP = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def group_questions(library: Library, questions: Sequence[Unanswered]) -> list[G
     logged under an older knowledge never reaches a supervisor.
     """
     norm = library.matcher.norm
-    folded = norm.normalize_many([q.text for q in questions])
+    folded = [_CJK_GAP.sub("", f) for f in norm.normalize_many([q.text for q in questions])]
     verdict: dict[str, bool] = {}
     members: list[list[int]] = []  # indexes into questions, per group
     leaders: dict[int, str] = {}  # group index -> its first folded wording

@@ -29,7 +29,8 @@ NOBODY = FakeUser(id=9999, first_name="Eve")
 QUESTION = "招牌燈不亮了怎麼辦"  # no card answers it (tier none) until it is attached
 VARIANT = "門口招牌燈不亮"  # a near variant, asked by nobody before
 CARD = "t33-peripheral-dead"
-CHATTER = ("下班要不要一起去吃拉麵", "週末去哪玩")
+# No work question: chatter, "my feet hurt", weekend plans, a personal worry.
+CHATTER = ("下班要不要一起去吃拉麵", "我腳好痛", "週末要去哪裡玩", "最近壓力好大 睡不著")
 
 
 async def setup_teams(h: Harness) -> tuple[int, int]:
@@ -86,6 +87,7 @@ async def test_attach_to_a_card_then_anyone_gets_that_card(tmp_path: Path) -> No
             for text in CHATTER:  # no work question: a kind word, nothing kept
                 assert h.state.matcher.search(text).tier == "offtopic"
                 await h.say(AMY, text)
+            assert storage.count_rows(h.state.db, "questions", AMY.id) == 1  # only the first
             await h.say(CAT, "寵物可以進來嗎")  # another team's question
 
             # Sue's list: the two askings as one group, counts but no names, no chatter.
