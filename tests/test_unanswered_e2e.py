@@ -59,13 +59,15 @@ async def press_and_read(h: Harness, user: FakeUser, message: Call, data: str) -
     return edited
 
 
-async def say_and_find(server: FakeBotApi, user: FakeUser, text: str, needle: str) -> None:
+async def say_and_find(
+    server: FakeBotApi, user: FakeUser, text: str, needle: str, wait: float = 5.0
+) -> None:
     """Send `text` and wait for a reply containing `needle` (after a restart, a missed daily
     reminder may come first)."""
     before = len(server.sent_to(user.id))
     server.send_text(user, text)
     await server.wait_for(
-        lambda s: any(needle in (c.text or "") for c in s.sent_to(user.id)[before:])
+        lambda s: any(needle in (c.text or "") for c in s.sent_to(user.id)[before:]), wait
     )
 
 
@@ -128,7 +130,8 @@ async def test_attach_to_a_card_then_anyone_gets_that_card(tmp_path: Path) -> No
             await say_and_find(server, BEN, QUESTION, card_title(h2))
             assert h2.state.matcher.search(VARIANT).hits[0].card == CARD
             # /reload keeps what supervisors taught.
-            await say_and_find(server, ADMIN, "/reload", "重新載入")
+            # (Reloading builds a new matcher from the files: seconds on a busy machine.)
+            await say_and_find(server, ADMIN, "/reload", "重新載入", wait=60)
             assert h2.state.matcher.search(QUESTION).hits[0].card == CARD
 
 
