@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from weakref import WeakKeyDictionary
 
 from rapidfuzz import fuzz, process
 from sqlite_utils import Database
@@ -15,6 +16,7 @@ from bot import storage
 from bot.access import may, sees_team, team_ids_in_scope
 from bot.storage import Team, Unanswered, User
 from knowledge.library import Library
+from knowledge.matcher import Matcher
 
 WINDOW_DAYS = 30
 FOLLOW_MINUTES = 10  # a "did you mean" counts as followed when a card was opened this soon
@@ -63,32 +65,50 @@ class Page:
     several_teams: bool  # the user may look at other teams too (show a way back to them)
 
 
-def _is_chatter(library: Library, text: str) -> bool:
-    """The current classifier's judgement: no work question (chatter, small talk)."""
-    return library.matcher.search(text, k=1).tier == "offtopic"
+# The classifier's verdicts per matcher and wording (a matcher never changes; a new one, after
+# /reload or an attach, judges afresh).
+_VERDICTS: WeakKeyDictionary[Matcher, dict[str, bool]] = WeakKeyDictionary()
+_MAX_VERDICTS = 100_000
+
+
+def _is_chatter(library: Library, group: Group) -> bool:
+    """Whether the current classifier judges the group no work question (chatter logged under
+    an older knowledge). A group with any suggestion or 👎 in it was a work question."""
+    if any(q.tier != "none" for q in group.questions):
+        return False
+    memo = _VERDICTS.setdefault(library.matcher, {})
+    text = group.wordings[0]
+    if text not in memo:
+        if len(memo) >= _MAX_VERDICTS:
+            memo.clear()
+        memo[text] = library.matcher.search(text, k=1).tier == "offtopic"
+    return memo[text]
+
+
+def work_groups(library: Library, groups: list[Group], upto: int | None = None) -> list[Group]:
+    """The groups without those the classifier now judges no work question, so chatter never
+    reaches a supervisor. Only the first `upto` kept groups are judged (a search each): the
+    rest are judged when their page is shown."""
+    kept: list[Group] = []
+    for n, group in enumerate(groups):
+        if upto is not None and len(kept) >= upto:
+            return kept + groups[n:]
+        if not _is_chatter(library, group):
+            kept.append(group)
+    return kept
 
 
 def group_questions(library: Library, questions: Sequence[Unanswered]) -> list[Group]:
     """Group similar wordings (newest first): folded with the matcher's own normaliser, then
-    joined to the first group whose first wording scores >= SIMILAR (token_set_ratio).
-
-    Messages the classifier now judges no work question are dropped here too, so chatter
-    logged under an older knowledge never reaches a supervisor.
-    """
+    joined to the first group whose first wording scores >= SIMILAR (token_set_ratio)."""
     norm = library.matcher.norm
     folded = [_CJK_GAP.sub("", f) for f in norm.normalize_many([q.text for q in questions])]
-    verdict: dict[str, bool] = {}
     members: list[list[int]] = []  # indexes into questions, per group
     leaders: dict[int, str] = {}  # group index -> its first folded wording
     exact: dict[str, int] = {}
-    for i, (q, key) in enumerate(zip(questions, folded, strict=True)):
+    for i, key in enumerate(folded):
         if not key:
             continue
-        if q.tier == "none":
-            if key not in verdict:
-                verdict[key] = _is_chatter(library, q.text)
-            if verdict[key]:
-                continue
         g = exact.get(key)
         if g is None:
             found = process.extractOne(
@@ -154,6 +174,9 @@ def page_of(
     groups = team_groups(db, library, team_id, now)
     pages = max(1, -(-len(groups) // PAGE))
     page = min(max(page, 0), pages - 1)
+    groups = work_groups(library, groups, upto=(page + 1) * PAGE)
+    pages = max(1, -(-len(groups) // PAGE))
+    page = min(page, pages - 1)
     shown = groups[page * PAGE : (page + 1) * PAGE]
     return Page(team, shown, page, pages, len(groups), several_teams=len(scope) > 1)
 
@@ -170,7 +193,7 @@ def find_group(
         return None
     for group in team_groups(db, library, team_id, now):
         if any(q.id == question_id for q in group.questions):
-            return group
+            return None if _is_chatter(library, group) else group
     return None
 
 

@@ -87,7 +87,9 @@ def test_similar_wordings_group_and_others_do_not(library: Library) -> None:
         _q(2, "ＰＯＳ旁邊的螢幕不亮了"),  # shares words, not the question
         _q(1, "招牌燈不亮了怎麼辦"),
     ]
-    groups = unanswered.group_questions(library, questions)
+    grouped = unanswered.group_questions(library, questions)
+    assert [g.id for g in grouped] == [9, 6, 5, 4, 2]
+    groups = unanswered.work_groups(library, grouped)
     assert [[q.id for q in g.questions] for g in groups] == [[9, 8, 7, 1], [6], [4, 3], [2]]
     sign = groups[0]
     assert (sign.id, sign.count, sign.people) == (9, 4, 2)
