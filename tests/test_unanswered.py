@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
@@ -14,6 +15,7 @@ from bot.render import unanswered as views
 from bot.storage import Unanswered, User
 from knowledge.library import Library
 from tests.botharness import shipped_library
+from tests.cli import run_cli
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 TZ = UTC
@@ -182,3 +184,24 @@ def test_attach_learns_every_wording_and_hides_the_group(db: Database, library: 
     assert rebuilt.matcher.search("門口招牌燈不亮").hits[0].card == card
     # An alias of a card the knowledge no longer has is skipped, not an error.
     assert library.with_aliases([("gone-card", "whatever")]) is library
+
+
+def test_cli_lists_the_learned_aliases_and_check_knowledge_counts_them(
+    tmp_path: Path, library: Library
+) -> None:
+    (tmp_path / ".env").write_text(f"DATABASE_PATH={tmp_path / 'shop.db'}\n")
+    res = run_cli("aliases", cwd=tmp_path)  # no database yet
+    assert res.returncode == 0 and "No learned aliases" in res.stdout
+    db = storage.open_db(tmp_path / "shop.db")
+    try:
+        sue, _sam, _admin, a, _b = _people(db)
+        qid = _ask(db, 11, a, "招牌燈不亮了怎麼辦")
+        assert unanswered.attach(db, library, sue, qid, "t33-peripheral-dead", NOW)
+    finally:
+        db.close()
+    res = run_cli("aliases", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert f"team={a}\tcard=t33-peripheral-dead\t招牌燈不亮了怎麼辦" in res.stdout
+    assert "learned aliases in the database: 1" in res.stdout
+    res = run_cli("check-knowledge", cwd=tmp_path)
+    assert res.returncode == 0 and "learned aliases in the database: 1" in res.stdout
