@@ -122,6 +122,7 @@ Action = Literal[
     "team_report",
     "export",
     "backup",
+    "unanswered",
 ]
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     "newteam": frozenset({"admin"}),
@@ -138,6 +139,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # /export: a supervisor the teams they lead, an admin any team (team_ids_in_scope).
     "export": frozenset({"supervisor", "admin"}),
     "backup": frozenset({"admin"}),
+    "unanswered": frozenset({"supervisor", "admin"}),
 }
 # The message for someone whose role may not: admin-only or supervisor-and-up.
 REFUSAL: dict[Action, str] = {

@@ -25,7 +25,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import backups, callbacks, storage
+from bot import backups, callbacks, storage, unanswered
 from bot.context import BotState, ShopContext
 from bot.reminders import ReminderScheduler
 from bot.settings import Settings
@@ -44,6 +44,7 @@ from handlers import (
 )
 from handlers import backup as backup_handlers
 from handlers import export as export_handlers
+from handlers import unanswered as unanswered_handlers
 from knowledge.library import Library, load_library
 from knowledge.loader import KnowledgeError
 
@@ -78,6 +79,8 @@ def build_application(
             state.clock = clock
         state.library = library or load_library(settings.extra_knowledge_dir)
         state.db = storage.open_db(settings.database_path)
+        # The wordings supervisors attached to cards (/unanswered): the matcher learns them.
+        state.library = unanswered.with_learned(state.db, state.library)
         for code, lang in (("zh", "zh-TW"), ("en", "en"), (None, settings.default_language)):
             await app.bot.set_my_commands(
                 [BotCommand(c, plain(f"cmd.{c}", lang)) for c in MENU], language_code=code
@@ -149,6 +152,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         ("member", supervisor.member_command),
         ("export", export_handlers.export_command),
         ("backup", backup_handlers.backup_command),
+        ("unanswered", unanswered_handlers.unanswered_command),
     ]
     for name, callback in commands:
         app.add_handler(CommandHandler(name, callback, filters=only_new))
@@ -165,6 +169,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         (callbacks.INVITE, members.revoke_button),
         (callbacks.TEAM, supervisor.team_button),
         (callbacks.EXPORT, export_handlers.export_button),
+        (callbacks.UNANSWERED, unanswered_handlers.unanswered_button),
     ]
     for kind, callback in buttons:
         app.add_handler(CallbackQueryHandler(callback, pattern=kind.pattern))

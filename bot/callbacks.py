@@ -103,3 +103,18 @@ REMOVE = Kind("rm", {"t": ("int",), "u": ("int", "int"), "y": ("int", "int"), "n
 TEAM = Kind("tm", {"t": ("int",), "p": ("int",), "m": ("int",)})
 # /export: a team (t: team id) or a page of teams (p: page), with the range as yyyymmdd.
 EXPORT = Kind("ex", {"t": ("int", "int", "int"), "p": ("int", "int", "int")})
+# /unanswered: team picker page, a team's list page, a group (question id; list page to go
+# back to), attach browse (tasks, a task's activities, an activity's cards), attach, dismiss.
+UNANSWERED = Kind(
+    "un",
+    {
+        "p": ("int",),
+        "l": ("int", "int"),
+        "g": ("int", "int"),
+        "t": ("int",),
+        "a": ("int", "key"),
+        "c": ("int", "key"),
+        "at": ("int", "key"),
+        "d": ("int",),
+    },
+)

@@ -1,5 +1,5 @@
-"""Command-line interface: `python -m bot run | check-knowledge | ask | match | eval | report |
-export | backup | restore`."""
+"""Command-line interface: `python -m bot run | check-knowledge | ask | match | eval | aliases |
+report | export | backup | restore`."""
 
 from __future__ import annotations
 
@@ -38,9 +38,39 @@ def cmd_check_knowledge(args: argparse.Namespace) -> int:
     # The figures also when the check fails: they say how far the content is from the limits.
     print(format_quiz(checked.quiz, ids=args.quiz))
     print(checked.counts())
+    learned = _learned_alias_count()
+    if learned is not None:
+        print(plain("cli.aliases.count", "en", n=learned))
     if checked.problems:
         print(f"{len(checked.problems)} problem(s)", file=sys.stderr)
         return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _learned_alias_count() -> int | None:
+    """How many aliases supervisors attached, when a database is configured and exists."""
+    from bot import storage
+
+    try:
+        path = load_settings().database_path
+    except SettingsError:
+        return None
+    aliases = storage.read_learned_aliases(path)
+    return None if aliases is None else len(aliases)
+
+
+def cmd_aliases(_args: argparse.Namespace) -> int:
+    """List the aliases supervisors attached to cards with /unanswered (from the database)."""
+    from bot import storage
+
+    aliases = storage.read_learned_aliases(_settings().database_path)
+    if not aliases:
+        print(both("cli.aliases.none"))
+        return EXIT_OK
+    for a in aliases:
+        team = "-" if a.team_id is None else a.team_id
+        print(f"{a.id}\t{a.created_at}\tteam={team}\tcard={a.card}\t{a.text}")
+    print(plain("cli.aliases.count", "en", n=len(aliases)))
     return EXIT_OK
 
 
@@ -340,6 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
     rs = sub.add_parser("restore", help="replace the database with a backup (bot stopped)")
     rs.add_argument("file", type=Path, help="the backup file to restore")
     rs.set_defaults(func=cmd_restore)
+    al = sub.add_parser("aliases", help="list the aliases supervisors attached to cards")
+    al.set_defaults(func=cmd_aliases)
     return parser
 
 

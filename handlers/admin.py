@@ -7,7 +7,7 @@ import asyncio
 from telegram import Message, Update
 from telegram.helpers import create_deep_linked_url
 
-from bot import members, teams
+from bot import members, teams, unanswered
 from bot.access import REFUSAL, Action, may
 from bot.accounts import User
 from bot.context import ShopContext
@@ -99,8 +99,10 @@ async def reload_knowledge(update: Update, context: ShopContext) -> None:
         return
     user, message = allowed
     # Parsing and indexing take a fraction of a second; keep the event loop free meanwhile.
+    # The aliases supervisors attached (/unanswered) are learned again by the new matcher.
+    learned = unanswered.learned(context.db)
     library, problems = await asyncio.to_thread(
-        reload_library, context.settings.extra_knowledge_dir
+        reload_library, context.settings.extra_knowledge_dir, learned
     )
     if library is None:
         await send(message, views.reload_failed(problems, user.language))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,16 @@ class Library:
     kb: Knowledge
     matcher: Matcher
 
+    def with_aliases(self, aliases: Iterable[tuple[str, str]]) -> Library:
+        """A library whose matcher also knows these (card id, text) aliases; this one is
+        unchanged. An alias of a card the knowledge no longer has is skipped (it was attached
+        before the card was removed or renamed)."""
+        matcher = self.matcher
+        for card_id, text in aliases:
+            if card_id in self.kb.cards:
+                matcher = matcher.with_alias(card_id, text)
+        return self if matcher is self.matcher else Library(self.kb, matcher)
+
 
 def load_library(extra_dir: Path | None = None) -> Library:
     """Load and check the knowledge files, then build the matcher over them."""
@@ -24,9 +35,12 @@ def load_library(extra_dir: Path | None = None) -> Library:
     return Library(kb, Matcher(kb))
 
 
-def reload_library(extra_dir: Path | None = None) -> tuple[Library | None, list[str]]:
-    """A new library from the files as they are now, or None and the problems found."""
+def reload_library(
+    extra_dir: Path | None = None, aliases: Iterable[tuple[str, str]] = ()
+) -> tuple[Library | None, list[str]]:
+    """A new library from the files as they are now (with the learned `aliases`, card id and
+    text), or None and the problems found."""
     kb, problems = load_knowledge(extra_dir)
     if problems:
         return None, [str(p) for p in problems]
-    return Library(kb, Matcher(kb)), []
+    return Library(kb, Matcher(kb)).with_aliases(aliases), []

@@ -39,6 +39,7 @@ def _user(role: str, team_id: int | None = 1) -> User:
         ("team_report", False, True, True, "supervisor.only"),
         ("export", False, True, True, "supervisor.only"),
         ("backup", False, False, True, "admin.only"),
+        ("unanswered", False, True, True, "supervisor.only"),
     ],
 )
 def test_each_action_by_role(
@@ -61,6 +62,7 @@ def test_the_table_covers_every_action() -> None:
         "team_report",
         "export",
         "backup",
+        "unanswered",
     }
 
 

@@ -184,3 +184,33 @@ def _m0003(db: Database) -> None:
     db.execute("""
         INSERT INTO team_leads (user_id, team_id)
         SELECT id, team_id FROM users WHERE role = 'supervisor' AND team_id IS NOT NULL""")
+
+
+@migrations(name="0004_learned_aliases")
+def _m0004(db: Database) -> None:
+    # A wording staff used that a supervisor attached to a card: the matcher learns it at
+    # start-up. It keeps no user link beyond who attached it (the asker is not recorded).
+    db.execute("""
+        CREATE TABLE learned_aliases (
+            id INTEGER PRIMARY KEY,
+            text TEXT NOT NULL,
+            card TEXT NOT NULL,
+            team_id INTEGER REFERENCES teams(id) ON DELETE SET NULL,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL
+        )""")
+    # Unanswered questions a supervisor has dealt with (attached to a card or dismissed):
+    # /unanswered no longer shows them. Deleted with the question (/forgetme).
+    db.execute("""
+        CREATE TABLE question_reviews (
+            question_id INTEGER PRIMARY KEY REFERENCES questions(id) ON DELETE CASCADE,
+            outcome TEXT NOT NULL CHECK (outcome IN ('attached','dismissed')),
+            alias_id INTEGER REFERENCES learned_aliases(id) ON DELETE SET NULL,
+            reviewed_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            reviewed_at TEXT NOT NULL
+        )""")
+    # /unanswered reads a team's last 30 days of exactly these rows (the WHERE must match the
+    # query's word for word for SQLite to use a partial index).
+    db.execute("""
+        CREATE INDEX questions_unanswered ON questions(team_id, created_at)
+        WHERE tier IN ('none', 'suggest') OR feedback = -1""")
