@@ -109,13 +109,14 @@ def _same_team(db: Database, user: User | None, code: str) -> bool:
 
 
 # Who may do what: every role check in the bot reads this one table.
-Action = Literal["newteam", "teams", "reload", "invite", "invite_any_team"]
+Action = Literal["newteam", "teams", "reload", "invite", "invite_any_team", "faults"]
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     "newteam": frozenset({"admin"}),
     "teams": frozenset({"admin"}),
     "reload": frozenset({"admin"}),
     "invite": frozenset({"supervisor", "admin"}),
     "invite_any_team": frozenset({"admin"}),
+    "faults": frozenset({"supervisor", "admin"}),
 }
 # The message for someone whose role may not: admin-only or supervisor-and-up.
 REFUSAL: dict[Action, str] = {

@@ -30,7 +30,7 @@ from bot.context import BotState, ShopContext
 from bot.reminders import ReminderScheduler
 from bot.settings import Settings
 from bot.texts import both, plain
-from handlers import admin, ask, browse, drill, errors, progress, reminders, start
+from handlers import admin, ask, browse, drill, errors, progress, reminders, start, walk
 from knowledge.library import Library, load_library
 from knowledge.loader import KnowledgeError
 
@@ -119,6 +119,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         ("stop", drill.stop_command),
         ("me", progress.me),
         ("settings", progress.settings_command),
+        ("faults", walk.faults_command),
     ]
     for name, callback in commands:
         app.add_handler(CommandHandler(name, callback, filters=only_new))
@@ -131,12 +132,22 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         (callbacks.BROWSE, browse.browse_button),
         (callbacks.DRILL, drill.drill_button),
         (callbacks.SETTINGS, progress.settings_button),
+        (callbacks.WALK, walk.walk_button),
     ]
     for kind, callback in buttons:
         app.add_handler(CallbackQueryHandler(callback, pattern=kind.pattern))
     # Anything else pressed is stale or forged: answer it so the button stops spinning.
     app.add_handler(CallbackQueryHandler(errors.stale_button))
     private = filters.ChatType.PRIVATE
+    # Group -1 runs first: a photo or text while a walk-through waits for what the screen
+    # said is taken there (ApplicationHandlerStop); anything else goes on to group 0.
+    app.add_handler(
+        MessageHandler(
+            only_new & private & ((filters.TEXT & ~filters.COMMAND) | filters.PHOTO),
+            walk.evidence,
+        ),
+        group=-1,
+    )
     app.add_handler(
         MessageHandler(only_new & filters.TEXT & ~filters.COMMAND & private, ask.private_text)
     )
