@@ -130,9 +130,10 @@ def walk_problems(card: Card) -> list[str]:
                 out.append(f"{where}: 'didn't help' cannot lead to fixed")
             elif target not in ids and target != ESCALATE:
                 out.append(f"{where}: next goes to unknown step '{target}'")
-    for name, text in (("device", walk.device), ("after", walk.after)):
+    extras: list[tuple[str, Text | None]] = [("device", walk.device), ("after", walk.after)]
+    for name, extra in extras:
         for lang in ("zh", "en"):
-            if text is not None and not text.get(lang):
+            if extra is not None and not extra.get(lang):
                 out.append(f"walk.{name}: missing {lang} text")
     if walk.after is not None and max(len(walk.after.zh), len(walk.after.en)) > STEP_LIMIT:
         out.append(f"walk.after: over {STEP_LIMIT} characters")
