@@ -1,4 +1,5 @@
-"""Command-line interface: `python -m bot run | check-knowledge | ask | match | eval`."""
+"""Command-line interface: `python -m bot run | check-knowledge | ask | match | eval |
+walk-stats`."""
 
 from __future__ import annotations
 
@@ -127,6 +128,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_walk_stats(args: argparse.Namespace) -> int:
+    """Per walkable card, which step fixes it most often (for trainers; nothing reorders)."""
+    from bot import storage, walking
+    from bot.render.walk import stats_lines
+
+    settings = _settings()
+    kb, _matcher = _load_matcher(settings)
+    db = storage.open_db(settings.database_path)
+    try:
+        stats = walking.walk_stats(db, kb)
+    finally:
+        db.close()
+    lang = "en" if args.lang == "en" else "zh-TW"
+    print("\n".join(stats_lines(kb, stats, lang)).rstrip())
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shopcoach", description=both("cli.description"))
     sub = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--split", choices=["dev", "test", "all"], default="all")
     ev.add_argument("--misses", action="store_true", help="also list the lines it got wrong")
     ev.set_defaults(func=cmd_eval)
+
+    ws = sub.add_parser("walk-stats", help="which step of each walk-through fixes it most often")
+    ws.add_argument("--lang", choices=["zh-TW", "en"], default="zh-TW")
+    ws.set_defaults(func=cmd_walk_stats)
     return parser
 
 

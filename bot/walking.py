@@ -393,8 +393,10 @@ def faults_between(
 
 
 def week_faults(db: Database, kb: Knowledge, team_id: int, now: datetime, tz: ZoneInfo) -> Faults:
-    """This week's faults of one team (Monday 00:00 local until now), for the weekly digest."""
-    return faults_between(db, kb, [team_id], week_start(now, tz), now)
+    """This week's faults of one team (the local week, Monday 00:00, `now` is in), for the
+    weekly digest."""
+    start = week_start(now, tz)
+    return faults_between(db, kb, [team_id], start, start + timedelta(days=7))
 
 
 def faults_for(
@@ -407,7 +409,8 @@ def faults_for(
         if team_id not in scope:
             return None
         scope = [team_id]
-    return faults_between(db, kb, scope, week_start(now, tz), now)
+    start = week_start(now, tz)
+    return faults_between(db, kb, scope, start, start + timedelta(days=7))
 
 
 @dataclass(frozen=True)

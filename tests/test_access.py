@@ -32,6 +32,7 @@ def _user(role: str, team_id: int | None = 1) -> User:
         ("reload", False, False, True, "admin.only"),
         ("invite", False, True, True, "supervisor.only"),
         ("invite_any_team", False, False, True, "admin.only"),
+        ("faults", False, True, True, "supervisor.only"),
     ],
 )
 def test_each_action_by_role(
@@ -44,7 +45,14 @@ def test_each_action_by_role(
 
 
 def test_the_table_covers_every_action() -> None:
-    assert set(PERMISSIONS) == {"newteam", "teams", "reload", "invite", "invite_any_team"}
+    assert set(PERMISSIONS) == {
+        "newteam",
+        "teams",
+        "reload",
+        "invite",
+        "invite_any_team",
+        "faults",
+    }
 
 
 @pytest.mark.parametrize(

@@ -29,12 +29,17 @@ def filled(kb: Knowledge, text: Text, lang: str) -> str:
     return fill(text.get(kl(lang)), kb, kl(lang))
 
 
+# Where a first sentence ends: the full stop, semicolon and question mark of both scripts
+# (code points, so no Chinese literal sits in the code); a full-width one is kept.
+_WIDE_ENDS = (chr(0x3002), chr(0xFF1F))
+_ENDS = (*_WIDE_ENDS, chr(0xFF1B), ". ", "? ", "; ")
+
+
 def short(text: str, limit: int = SHORT) -> str:
     """The first sentence of a step, cut to `limit` characters."""
-    for end in ("。", ". ", "；", "? ", "？"):
-        at = text.find(end)
-        if 0 < at < limit:
-            return text[: at + (1 if end == "。" or end == "？" else 0)].strip()
+    cut = min((at for end in _ENDS if 0 < (at := text.find(end)) < limit), default=None)
+    if cut is not None:
+        return text[: cut + (1 if text[cut] in _WIDE_ENDS else 0)].strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -154,14 +159,14 @@ def report_text(kb: Knowledge, report: FaultReport, lang: str, tz: ZoneInfo) -> 
     since = plain(SINCE_KEYS.get(walk.since or "unk", "walk.since.unk"), lang)
     lines.append(t("walk.report.since", lang, since=since, time=_local(walk.started_at, tz, True)))
     lines += ["", t("walk.report.tried", lang)]
-    if not report.tried:
+    # 🆘 pressed on a step means that step was not tried: it is not listed.
+    tried_steps = [tr for tr in report.tried if tr.outcome != "help"]
+    if not tried_steps:
         lines.append(t("walk.report.nothing_tried", lang))
-    for tried in report.tried:
+    for tried in tried_steps:
         what = short(filled(kb, tried.step.text, lang)) if tried.step else tried.step_id
         if tried.chosen is not None:
             outcome = plain("walk.report.out_answer", lang, answer=tried.chosen.get(k))
-        elif tried.outcome == "help":
-            outcome = plain("walk.report.out_help", lang)
         else:
             outcome = plain("walk.report.out_next", lang)
         lines.append(f"{tried.number}. {escape(what)} → {escape(outcome)}")
