@@ -35,6 +35,8 @@ TROUBLESHOOTING = {
     "t14-edc-declined",
     "t14-wallet-scan-fail",
     "t12-einvoice-upload-fail",
+    "t33-virus-suspect",
+    "t33-license-expired",
 }
 
 
