@@ -169,7 +169,9 @@ def report_text(kb: Knowledge, report: FaultReport, lang: str, tz: ZoneInfo) -> 
             outcome = plain("walk.report.out_answer", lang, answer=tried.chosen.get(k))
         else:
             outcome = plain("walk.report.out_next", lang)
-        lines.append(f"{tried.number}. {escape(what)} → {escape(outcome)}")
+        lines.append(
+            f"{tried.number}. {escape(what, quote=False)} → {escape(outcome, quote=False)}"
+        )
     lines.append("")
     if walk.evidence_photo:
         lines.append(t("walk.report.photo", lang))
