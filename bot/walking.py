@@ -337,7 +337,8 @@ class Faults:
     end: datetime
     teams: list[Team]
     cards: list[CardFaults]
-    open: list[OpenFault]
+    open: list[OpenFault]  # the oldest escalations nobody has taken
+    open_count: int = 0  # all of them
 
     @property
     def total(self) -> int:
@@ -383,13 +384,14 @@ def faults_between(
             )
         )
     cards.sort(key=lambda c: (-c.walks, c.card_id))
+    n_open, oldest = storage.open_escalations(db, team_ids)
     open_ = [
         OpenFault(w, storage.get_user(db, w.user_id), storage.get_team(db, w.team_id),
                   kb.cards.get(w.card))
-        for w in storage.open_escalations(db, team_ids)
+        for w in oldest
     ]  # fmt: skip
     teams = [t for t in (storage.get_team(db, i) for i in team_ids) if t is not None]
-    return Faults(start, end, teams, cards, open_)
+    return Faults(start, end, teams, cards, open_, n_open)
 
 
 def week_faults(db: Database, kb: Knowledge, team_id: int, now: datetime, tz: ZoneInfo) -> Faults:

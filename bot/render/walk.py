@@ -285,8 +285,8 @@ def faults_view(kb: Knowledge, faults: Faults, lang: str, tz: ZoneInfo) -> View:
             lines.append(t("walk.faults.fixed_at", lang, n=n or "?", count=count, step=label))
     lines.append("")
     if faults.open:
-        lines.append(t("walk.faults.open", lang, n=len(faults.open)))
-        for of in faults.open[:20]:
+        lines.append(t("walk.faults.open", lang, n=faults.open_count))
+        for of in faults.open:
             when = of.walk.reported_at or of.walk.started_at
             lines.append(
                 t(

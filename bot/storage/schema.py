@@ -216,6 +216,11 @@ def _m0008(db: Database) -> None:
     )
     db.execute("CREATE INDEX walks_team_started ON walks(team_id, started_at)")
     db.execute("CREATE INDEX walks_card ON walks(card, status)")
+    # Escalations nobody has taken: few, read by every /faults.
+    db.execute(
+        "CREATE INDEX walks_untaken ON walks(reported_at, team_id) "
+        "WHERE status = 'escalated' AND taken_by IS NULL"
+    )
     db.execute("""
         CREATE TABLE walk_steps (
             walk_id INTEGER NOT NULL REFERENCES walks(id) ON DELETE CASCADE,

@@ -205,15 +205,20 @@ def walks_between(
     return [w for w in map(_walk, rows) if w is not None]
 
 
-def open_escalations(db: Database, team_ids: list[int] | None) -> list[WalkRow]:
-    """Escalated walk-throughs no supervisor has taken yet, oldest first."""
-    sql = "SELECT * FROM walks WHERE status = 'escalated' AND taken_by IS NULL"
+def open_escalations(
+    db: Database, team_ids: list[int] | None, limit: int = 20
+) -> tuple[int, list[WalkRow]]:
+    """How many escalated walk-throughs no supervisor has taken yet, and the oldest `limit`."""
+    where = "WHERE status = 'escalated' AND taken_by IS NULL"
     params: list[Any] = []
     if team_ids is not None:
-        sql += f" AND team_id IN ({','.join('?' for _ in team_ids)})"
+        # `+team_id`: read the small partial index walks_untaken, in reported_at order,
+        # rather than every walk of the teams.
+        where += f" AND +team_id IN ({','.join('?' for _ in team_ids)})"
         params += team_ids
-    rows = db.query(sql + " ORDER BY reported_at", params)
-    return [w for w in map(_walk, rows) if w is not None]
+    row = _one(db, f"SELECT COUNT(*) AS n FROM walks {where}", params)
+    rows = db.query(f"SELECT * FROM walks {where} ORDER BY reported_at LIMIT ?", [*params, limit])
+    return (row["n"] if row else 0), [w for w in map(_walk, rows) if w is not None]
 
 
 def step_outcomes(db: Database) -> list[tuple[str, str, str, int]]:
