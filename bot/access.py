@@ -123,6 +123,7 @@ Action = Literal[
     "export",
     "backup",
     "unanswered",
+    "faults",
 ]
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     "newteam": frozenset({"admin"}),
@@ -140,6 +141,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     "export": frozenset({"supervisor", "admin"}),
     "backup": frozenset({"admin"}),
     "unanswered": frozenset({"supervisor", "admin"}),
+    "faults": frozenset({"supervisor", "admin"}),
 }
 # The message for someone whose role may not: admin-only or supervisor-and-up.
 REFUSAL: dict[Action, str] = {

@@ -41,6 +41,7 @@ from handlers import (
     reminders,
     start,
     supervisor,
+    walk,
 )
 from handlers import backup as backup_handlers
 from handlers import export as export_handlers
@@ -153,6 +154,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         ("export", export_handlers.export_command),
         ("backup", backup_handlers.backup_command),
         ("unanswered", unanswered_handlers.unanswered_command),
+        ("faults", walk.faults_command),
     ]
     for name, callback in commands:
         app.add_handler(CommandHandler(name, callback, filters=only_new))
@@ -170,12 +172,22 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         (callbacks.TEAM, supervisor.team_button),
         (callbacks.EXPORT, export_handlers.export_button),
         (callbacks.UNANSWERED, unanswered_handlers.unanswered_button),
+        (callbacks.WALK, walk.walk_button),
     ]
     for kind, callback in buttons:
         app.add_handler(CallbackQueryHandler(callback, pattern=kind.pattern))
     # Anything else pressed is stale or forged: answer it so the button stops spinning.
     app.add_handler(CallbackQueryHandler(errors.stale_button))
     private = filters.ChatType.PRIVATE
+    # Group -1 runs first: a photo or text while a walk-through waits for what the screen
+    # said is taken there (ApplicationHandlerStop); anything else goes on to group 0.
+    app.add_handler(
+        MessageHandler(
+            only_new & private & ((filters.TEXT & ~filters.COMMAND) | filters.PHOTO),
+            walk.evidence,
+        ),
+        group=-1,
+    )
     app.add_handler(
         MessageHandler(only_new & filters.TEXT & ~filters.COMMAND & private, ask.private_text)
     )

@@ -118,3 +118,22 @@ UNANSWERED = Kind(
         "d": ("int",),
     },
 )
+# Guided troubleshooting: go (start on a card), re (continue the open one), nw (drop the open
+# one and start the card), f/n/h (fixed, next, help: walk, turn), a (an answer: walk, turn,
+# index), sk (skip the photo), s (when it started), take (a supervisor takes the fault).
+WALK_SINCE = ("15m", "1h", "day", "unk")
+WALK = Kind(
+    "wk",
+    {
+        "go": ("key",),
+        "re": ("int",),
+        "nw": ("int", "key"),
+        "f": ("int", "int"),
+        "n": ("int", "int"),
+        "h": ("int", "int"),
+        "a": ("int", "int", ("0", "1", "2", "3")),
+        "sk": ("int",),
+        "s": ("int", WALK_SINCE),
+        "take": ("int",),
+    },
+)

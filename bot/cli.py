@@ -1,5 +1,5 @@
 """Command-line interface: `python -m bot run | check-knowledge | ask | match | eval | aliases |
-report | export | backup | restore`."""
+report | export | backup | restore | walk-stats`."""
 
 from __future__ import annotations
 
@@ -311,6 +311,23 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_walk_stats(args: argparse.Namespace) -> int:
+    """Per walkable card, which step fixes it most often (for trainers; nothing reorders)."""
+    from bot import storage, walking
+    from bot.render.walk import stats_lines
+
+    settings = _settings()
+    kb, _matcher = _load_matcher(settings)
+    db = storage.open_db(settings.database_path)
+    try:
+        stats = walking.walk_stats(db, kb)
+    finally:
+        db.close()
+    lang = "en" if args.lang == "en" else "zh-TW"
+    print("\n".join(stats_lines(kb, stats, lang)).rstrip())
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shopcoach", description=both("cli.description"))
     sub = parser.add_subparsers(dest="command", required=True)
@@ -372,6 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
     rs.set_defaults(func=cmd_restore)
     al = sub.add_parser("aliases", help="list the aliases supervisors attached to cards")
     al.set_defaults(func=cmd_aliases)
+    ws = sub.add_parser("walk-stats", help="which step of each walk-through fixes it most often")
+    ws.add_argument("--lang", choices=["zh-TW", "en"], default="zh-TW")
+    ws.set_defaults(func=cmd_walk_stats)
     return parser
 
 

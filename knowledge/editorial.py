@@ -363,6 +363,11 @@ def bilingual(model: Card | Question) -> Iterator[tuple[str, str, str]]:
             yield f"steps[{i}]", s.zh, s.en
         if model.escalate is not None:
             yield "escalate", model.escalate.zh, model.escalate.en
+        if model.walk is not None:
+            for st in model.walk.steps:
+                yield f"walk.{st.id}", st.text.zh, st.text.en
+                for k, answer in enumerate(st.ask, 1):
+                    yield f"walk.{st.id}.ask[{k}]", answer.zh, answer.en
     else:
         yield "question", model.question.zh, model.question.en
         for i, o in enumerate(model.options, 1):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from knowledge.models import (
     Activity,
     Attitude,
     Card,
+    Contact,
     GlossaryTerm,
     Indicator,
     Item,
@@ -31,6 +32,7 @@ from knowledge.models import (
     Text,
 )
 from knowledge.normalize import fold_key
+from knowledge.walks import placeholder_problems, walk_problems
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -63,6 +65,8 @@ TOP_KEYS = (
     "card_examples",
     "glossary",
     "spelling",
+    "contacts",
+    "store",
 )
 EXAMPLE_LIMIT = 300
 
@@ -156,6 +160,8 @@ def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
     glossary: dict[str, GlossaryTerm] = {}  # by every zh spelling of the term
     spelling: dict[str, str] = {}
     card_examples: list[tuple[str, str, int, str]] = []  # file, card, position, phrase
+    contacts: dict[str, Contact] = {}
+    store: list[tuple[str, object]] = []  # file, the raw `store:` section
 
     def add(kind: str, model: BaseModel, file: str, source: int) -> None:
         ident = str(getattr(model, "id", "-"))
@@ -239,6 +245,12 @@ def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
             if key == "spelling":
                 _spelling(value, name, spelling, problems)
                 continue
+            if key == "contacts":
+                _contacts(value, name, contacts, problems)
+                continue
+            if key == "store":
+                store.append((name, value))
+                continue
             if key in word_lists:
                 if not isinstance(value, list) or not all(
                     isinstance(g, list) and len(g) >= 2 and all(isinstance(w, str) for w in g)
@@ -296,6 +308,8 @@ def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
         glossary=list({id(t): t for t in glossary.values()}.values()),
         spelling=spelling,
     )
+    store_name, store_contacts = _store(store, contacts, problems)
+    kb = replace(kb, contacts=contacts, store_contacts=store_contacts, store_name=store_name)
     std_file = files["tasks"].get(next(iter(tasks), ""), _display(data_dir / "standard.yaml"))
     problems.extend(check(kb, files, std_file))
     return Loaded(kb, problems, files, std_file)
@@ -344,6 +358,86 @@ def _spelling(value: object, file: str, pairs: dict[str, str], problems: list[Pr
             problems.append(Problem(file, f"spelling.{wrong}", "listed twice"))
         else:
             pairs[key] = right.strip()
+
+
+CONTACT_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+CONTACT_LIMIT = 120
+
+
+def _contacts(
+    value: object, file: str, contacts: dict[str, Contact], problems: list[Problem]
+) -> None:
+    """The contacts texts may name as {key}, each with a label and its generic wording."""
+    if not isinstance(value, dict):
+        problems.append(Problem(file, "contacts", "must map a key to its label and generic text"))
+        return
+    for key, raw in value.items():
+        where = f"contacts.{key}"
+        if not isinstance(key, str) or not CONTACT_KEY.match(key):
+            problems.append(Problem(file, where, "key must be a-z, 0-9 and '_'"))
+            continue
+        if key in contacts:
+            problems.append(Problem(file, where, "defined twice"))
+            continue
+        try:
+            contact = Contact.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(Problem(file, where, _describe(e)) for e in exc.errors())
+            continue
+        for msg in _missing_langs(contact):
+            problems.append(Problem(file, where, msg))
+        contacts[key] = contact
+
+
+def _store(
+    sections: list[tuple[str, object]], contacts: dict[str, Contact], problems: list[Problem]
+) -> tuple[Text | None, dict[str, Text]]:
+    """The store's name and own contacts (store.yaml): known keys, one text or zh/en each."""
+    if not sections:
+        return None, {}
+    for file, _raw in sections[1:]:
+        problems.append(Problem(file, "store", f"defined twice (also in {sections[0][0]})"))
+    file, raw = sections[0]
+    if not isinstance(raw, dict) or not set(raw) <= {"name", "contacts"}:
+        problems.append(Problem(file, "store", "must hold 'name' and 'contacts'"))
+        return None, {}
+
+    def text(where: str, value: object) -> Text | None:
+        if isinstance(value, str | int | float) and str(value).strip():
+            return Text(zh=str(value), en=str(value))
+        try:
+            t = Text.model_validate(value)
+        except ValidationError:
+            problems.append(Problem(file, where, "must be one text, or zh and en"))
+            return None
+        if not t.zh or not t.en:
+            problems.append(Problem(file, where, "needs both zh and en (or one text for both)"))
+            return None
+        return t
+
+    name = text("store.name", raw["name"]) if raw.get("name") is not None else None
+    own: dict[str, Text] = {}
+    given = raw.get("contacts") or {}
+    if not isinstance(given, dict):
+        problems.append(Problem(file, "store.contacts", "must map a contact key to its text"))
+        return name, own
+    for key, value in given.items():
+        where = f"store.contacts.{key}"
+        if key not in contacts:
+            known = ", ".join(sorted(contacts))
+            problems.append(Problem(file, where, f"unknown contact (known: {known})"))
+            continue
+        t = text(where, value)
+        if t is None:
+            continue
+        if max(len(t.zh), len(t.en)) > CONTACT_LIMIT:
+            problems.append(Problem(file, where, f"over {CONTACT_LIMIT} characters"))
+            continue
+        if "{" in t.zh + t.en or "}" in t.zh + t.en:
+            problems.append(Problem(file, where, "no braces in a contact"))
+            continue
+        own[key] = t
+    return name, own
 
 
 def _words(text: str) -> str:
@@ -484,7 +578,8 @@ def check(kb: Knowledge, files: dict[str, dict[str, str]], std_file: str) -> lis
         c = card.id
         if not SHORT_ID.match(c):
             p(f, c, "card id must be a-z, 0-9 and '-', at most 24 characters")
-        for msg in _missing_langs(card):
+        # The walk's texts are checked with the rest of the walk (walk_problems).
+        for msg in _missing_langs(card.model_copy(update={"walk": None})):
             p(f, c, msg)
         card_act = kb.activities.get(card.activity)
         if card_act is None:
@@ -513,6 +608,8 @@ def check(kb: Knowledge, files: dict[str, dict[str, str]], std_file: str) -> lis
                 p(f, c, "related to itself")
             elif ref not in kb.cards:
                 p(f, c, f"unknown related card {ref}")
+        for msg in [*walk_problems(card), *placeholder_problems(card, set(kb.contacts))]:
+            p(f, c, msg)
         for alias in {fold_key(a) for a in card.aliases.all()}:
             if not alias:
                 p(f, c, "an alias is empty after removing punctuation")

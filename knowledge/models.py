@@ -99,6 +99,38 @@ class Aliases(_Model):
         return [*self.zh, *self.en]
 
 
+class WalkOption(_Model):
+    """One answer to a walk step's question, and where it leads (a step id, fixed, escalate)."""
+
+    zh: str = ""
+    en: str = ""
+    go: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang.startswith("en") else self.zh
+
+
+class WalkStep(_Model):
+    """One step of a guided walk-through: something to do, or a question that branches."""
+
+    id: str
+    text: Text
+    ask: list[WalkOption] = Field(default_factory=list)
+    # Where "didn't help" leads: a step id or `escalate`; by default the next step listed.
+    next: str | None = None
+
+
+class Walk(_Model):
+    """A card's troubleshooting as data, walked one step at a time (see knowledge/walks.py)."""
+
+    device: Text | None = None  # what the fault report names as the device
+    steps: list[WalkStep] = Field(default_factory=list)
+    # Shown with "fixed": what to check before selling again (the sale in progress, …).
+    after: Text | None = None
+    # Contacts the fault report lists (keys of `contacts:`), besides those the texts name.
+    contacts: list[str] = Field(default_factory=list)
+
+
 class Card(_Model):
     """A procedure card: what a new hire follows to get one job done."""
 
@@ -112,6 +144,8 @@ class Card(_Model):
     related: list[str] = Field(default_factory=list)
     # Where a legal or factual rule in the card comes from (law and article, authority).
     source: str | None = None
+    # Troubleshooting cards can be walked through step by step.
+    walk: Walk | None = None
 
 
 class Option(_Model):
@@ -139,6 +173,13 @@ class Question(_Model):
     @property
     def correct_index(self) -> int:
         return next(i for i, o in enumerate(self.options) if o.correct)
+
+
+class Contact(_Model):
+    """A contact a text may name as `{key}`: its label, and what stands in without store.yaml."""
+
+    label: Text
+    generic: Text
 
 
 class GlossaryTerm(_Model):
@@ -177,6 +218,11 @@ class Knowledge:
     # Questions staff asked, by the card that answers them (teach the card ranker); learned
     # aliases from supervisors belong here too.
     card_examples: dict[str, list[str]] = field(default_factory=dict)
+    # Contacts texts name as {key}: the shipped generic ones, and the store's own
+    # (store.yaml in EXTRA_KNOWLEDGE_DIR) that replace them.
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    store_contacts: dict[str, Text] = field(default_factory=dict)
+    store_name: Text | None = None
 
     def cards_for(self, activity_id: str) -> list[Card]:
         return [c for c in self.cards.values() if c.activity == activity_id]

@@ -40,6 +40,7 @@ def _user(role: str, team_id: int | None = 1) -> User:
         ("export", False, True, True, "supervisor.only"),
         ("backup", False, False, True, "admin.only"),
         ("unanswered", False, True, True, "supervisor.only"),
+        ("faults", False, True, True, "supervisor.only"),
     ],
 )
 def test_each_action_by_role(
@@ -63,6 +64,7 @@ def test_the_table_covers_every_action() -> None:
         "export",
         "backup",
         "unanswered",
+        "faults",
     }
 
 

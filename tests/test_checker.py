@@ -121,7 +121,8 @@ def test_bad_yaml_and_unknown_section(tmp_path: Path) -> None:
     assert "not valid YAML" in got[0]
     assert problems_of("unknown_section.yaml", tmp_path) == [
         "recipes: unknown section (use standard, knowledge, skills, attitudes, tasks, cards, "
-        "questions, synonyms, stopwords, smalltalk, examples, card_examples, glossary, spelling)"
+        "questions, synonyms, stopwords, smalltalk, examples, card_examples, glossary, spelling, "
+        "contacts, store)"
     ]
 
 
@@ -443,3 +444,52 @@ def test_cli_prints_quiz_figures_and_glossary_counts(tmp_path: Path) -> None:
     assert any(line.split()[0] == "all" for line in table[3:])
     assert any(line.split()[0] == "limit" for line in table[3:])
     assert "glossary: " in out and "American spellings" in out
+
+
+def test_a_walk_with_a_dead_end_branch_is_rejected(tmp_path: Path) -> None:
+    assert problems_of("walk_dead_end.yaml", tmp_path) == [
+        "walk-dead-end: walk.cable: dead end - the last step must say where 'didn't help' "
+        "leads (next: escalate)"
+    ]
+    extra = tmp_path / "cli"
+    extra.mkdir()
+    shutil.copy(BROKEN / "walk_dead_end.yaml", extra)
+    out = run_cli("check-knowledge", "--extra", str(extra), cwd=tmp_path)
+    assert out.returncode == 1
+    assert "walk-dead-end: walk.cable: dead end" in out.stdout
+
+
+def test_every_other_broken_walk_is_rejected(tmp_path: Path) -> None:
+    assert problems_of("walk_broken.yaml", tmp_path) == [
+        "walk-unknown-target: walk.scope: answer 1 goes to unknown step 'modme'",
+        "walk-unknown-target: walk.modem: unknown contact {isp_fone} in the en text",
+        "walk-circle: walk: steps go round in a circle (one → two → one)",
+        "walk-circle: walk.lost: no path reaches this step",
+        "walk-texts: walk.only-zh: missing en text",
+        "walk-texts: walk.asks-and-nexts: a step that asks branches by its answers; drop 'next'",
+        "walk-texts: walk.asks-and-nexts: answer 1: en text over 30 characters",
+        "walk-texts: walk.long: en text over 300 characters (349)",
+    ]
+
+
+def test_a_stores_contacts_are_checked(tmp_path: Path) -> None:
+    extra = tmp_path / "store"
+    extra.mkdir()
+    (extra / "store.yaml").write_text(
+        "store:\n"
+        "  name: 信義店\n"
+        "  contacts:\n"
+        "    pos_vendor_phone: 0800-000-111\n"
+        "    pos_vendor_fone: 0800-000-222\n"
+        "    isp_phone: {zh: 中華電信 0800-080-123}\n"
+        "    it_phone: ''\n",
+        encoding="utf-8",
+    )
+    kb, problems = load_knowledge(extra)
+    got = [f"{p.entry}: {p.message}" for p in problems]
+    assert len(got) == 3
+    assert got[0].startswith("store.contacts.pos_vendor_fone: unknown contact (known: ")
+    assert got[1] == "store.contacts.isp_phone: needs both zh and en (or one text for both)"
+    assert got[2] == "store.contacts.it_phone: must be one text, or zh and en"
+    assert kb.store_contacts["pos_vendor_phone"].en == "0800-000-111"
+    assert kb.store_name is not None and kb.store_name.en == "信義店"

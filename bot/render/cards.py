@@ -7,18 +7,21 @@ from html import escape
 from bot import callbacks
 from bot.asking import MAX_QUESTION, Asked
 from bot.render.base import Button, Rows, View, kl
+from bot.render.walk import walk_button
 from bot.texts import Html, plain, t
 from knowledge.models import Card, Knowledge
+from knowledge.walks import fill
 
 
 def card_text(kb: Knowledge, card: Card, lang: str) -> str:
     """A card as HTML: title, numbered steps, escalation, and the codes it rests on."""
     k = kl(lang)
     act = kb.activities.get(card.activity)
-    lines = [f"📋 <b>{escape(card.title.get(k))}</b>", ""]
-    lines += [f"{n}. {escape(step.get(k))}" for n, step in enumerate(card.steps, 1)]
+    lines = [f"📋 <b>{escape(fill(card.title.get(k), kb, k))}</b>", ""]
+    # The store's contacts ({pos_vendor_phone} …) fill in, else the generic wording stands.
+    lines += [f"{n}. {escape(fill(step.get(k), kb, k))}" for n, step in enumerate(card.steps, 1)]
     if card.escalate:
-        lines += ["", t("card.escalate", lang, text=card.escalate.get(k))]
+        lines += ["", t("card.escalate", lang, text=fill(card.escalate.get(k), kb, k))]
     codes = " · ".join([card.activity, *card.indicators])
     title = f" {escape(act.title.get(k))}" if act else ""
     lines += ["", f"<i>{codes}{title}</i>"]
@@ -27,7 +30,7 @@ def card_text(kb: Knowledge, card: Card, lang: str) -> str:
 
 def card_buttons(kb: Knowledge, card: Card, lang: str, question_id: int | None) -> Rows:
     k = kl(lang)
-    rows: Rows = []
+    rows: Rows = walk_button(card, lang)  # first: the one thumb goes there in a hurry
     for ref in card.related[:3]:
         other = kb.cards.get(ref)
         if other is not None:

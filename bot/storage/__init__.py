@@ -2,7 +2,7 @@
 
 Callers use the package (`from bot import storage; storage.get_user(db, uid)`). Modules:
 `base` (time format, roles, helpers) ← `schema` (migrations, open_db) and the areas
-`users`, `questions`, `drills`, `reminders`. A new area gets its own module here, such as
+`users`, `questions`, `drills`, `reminders`, `walks`. A new area gets its own module here, such as
 `reports.py` for supervisor queries, `export.py` or `backup.py`, importing `base` (and
 other areas if it must, never in a cycle), and is star-imported below
 (every public name of every area module is the package's).
@@ -86,6 +86,23 @@ from bot.storage.users import (
     team_members,
     update_profile,
 )
+from bot.storage.walks import (
+    WalkAnswer,
+    WalkRow,
+    advance_walk,
+    get_walk,
+    open_escalations,
+    open_walk,
+    set_evidence,
+    set_since,
+    set_walk_status,
+    start_walk,
+    step_outcomes,
+    take_walk,
+    walk_answers,
+    walk_counts,
+    walks_between,
+)
 
 __all__ = [
     "ROLES",
@@ -100,8 +117,11 @@ __all__ = [
     "Team",
     "Unanswered",
     "User",
+    "WalkAnswer",
+    "WalkRow",
     "active_drill",
     "add_lead",
+    "advance_walk",
     "answers_between",
     "atomic",
     "cards_looked_up_since",
@@ -123,6 +143,7 @@ __all__ = [
     "get_reminder",
     "get_team",
     "get_user",
+    "get_walk",
     "iso",
     "last_drill_started",
     "learned_aliases",
@@ -135,6 +156,8 @@ __all__ = [
     "migrations",
     "next_item",
     "open_db",
+    "open_escalations",
+    "open_walk",
     "parse_iso",
     "question_team",
     "read_learned_aliases",
@@ -147,16 +170,25 @@ __all__ = [
     "schema_version",
     "set_active",
     "set_consent",
+    "set_evidence",
     "set_feedback",
     "set_language",
     "set_reminder",
     "set_role",
+    "set_since",
+    "set_walk_status",
     "srs_states",
     "start_drill",
+    "start_walk",
+    "step_outcomes",
+    "take_walk",
     "team_leads",
     "team_members",
     "unanswered",
     "unanswered_questions",
     "update_profile",
     "utcnow",
+    "walk_answers",
+    "walk_counts",
+    "walks_between",
 ]

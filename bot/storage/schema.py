@@ -214,3 +214,49 @@ def _m0004(db: Database) -> None:
     db.execute("""
         CREATE INDEX questions_unanswered ON questions(team_id, created_at)
         WHERE tier IN ('none', 'suggest') OR feedback = -1""")
+
+
+@migrations(name="0005_walkthroughs")
+def _m0005(db: Database) -> None:
+    # Guided troubleshooting: one row per walk-through, one per answer given in it.
+    db.execute("""
+        CREATE TABLE walks (
+            id INTEGER PRIMARY KEY,               -- carried in button data
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            team_id INTEGER REFERENCES teams(id) ON DELETE SET NULL,
+            card TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'active'
+                CHECK (status IN ('active','evidence','since','fixed','escalated','abandoned')),
+            step TEXT,                            -- the step shown now (while active)
+            turn INTEGER NOT NULL DEFAULT 0,      -- answers so far; a button carries it
+            started_at TEXT NOT NULL,
+            ended_at TEXT,                        -- fixed, or help asked for
+            fixed_step TEXT,
+            evidence_text TEXT,
+            evidence_photo TEXT,                  -- Telegram file_id
+            since TEXT,                           -- when the fault started, as chosen
+            reported_at TEXT,
+            taken_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            taken_at TEXT
+        )""")
+    # One walk-through in progress per user, enforced by the database itself.
+    db.execute(
+        "CREATE UNIQUE INDEX walks_one_open ON walks(user_id) "
+        "WHERE status IN ('active','evidence','since')"
+    )
+    db.execute("CREATE INDEX walks_team_started ON walks(team_id, started_at)")
+    db.execute("CREATE INDEX walks_card ON walks(card, status)")
+    # Escalations nobody has taken: few, read by every /faults.
+    db.execute(
+        "CREATE INDEX walks_untaken ON walks(reported_at, team_id) "
+        "WHERE status = 'escalated' AND taken_by IS NULL"
+    )
+    db.execute("""
+        CREATE TABLE walk_steps (
+            walk_id INTEGER NOT NULL REFERENCES walks(id) ON DELETE CASCADE,
+            turn INTEGER NOT NULL,
+            step TEXT NOT NULL,
+            outcome TEXT NOT NULL,                -- next, fixed, help, or a:<answer index>
+            at TEXT NOT NULL,
+            PRIMARY KEY (walk_id, turn)
+        )""")
