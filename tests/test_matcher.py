@@ -235,7 +235,7 @@ def test_cli_match_streams_one_line_per_input_in_order() -> None:
         rest = [json.loads(line) for line in proc.stdout]
     assert first["q"] == "發票機卡紙" and first["hits"][0]["activity"] == "T3.3"
     assert "error" in rest[0]
-    assert rest[1]["q"] == "今天天氣如何" and rest[1]["tier"] == "none"
+    assert rest[1]["q"] == "今天天氣如何" and rest[1]["tier"] == "offtopic"
     assert set(first) == {"q", "tier", "hits"} and len(first["hits"]) <= 5
     assert set(first["hits"][0]) == {"activity", "card", "score"}
 
