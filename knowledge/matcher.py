@@ -85,10 +85,10 @@ class Weights:
     w_card: float = 0.5  # how far the card ranker can lower a card unlikely for this wording
     card_temperature: float = 2.0
     card_alpha: float = 1.0
-    off_topic_odds: float = 1.5  # 'not about work' this many times likelier than any activity
+    off_topic_odds: float = 1.2  # 'not about work' this many times likelier than any activity
     answer_at: float = 60.0  # score from which the top hit is answered directly
     answer_margin: float = 6.0  # … when it leads the best other activity by this much
-    card_margin: float = 20.0  # … and the best other card of its own activity by this much
+    card_margin: float = 30.0  # … and the best other card of its own activity by this much
     suggest_at: float = 40.0  # lexical score from which hits are offered as "did you mean"
     offer_at: float = 25.0  # … when the best weighted score is at least this
 

@@ -100,6 +100,14 @@ def test_small_talk_is_no_work_question(matcher: Matcher, text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text", ["勞保要怎麼查", "Switch 2 哪裡買最便宜", "履歷要怎麼寫比較好", "特休還有幾天"]
+)
+def test_hr_shopping_and_job_hunting_are_no_work_question(matcher: Matcher, text: str) -> None:
+    # The issue's examples: they sound like work questions but no store procedure answers them.
+    assert matcher.search(text).tier == "offtopic"
+
+
+@pytest.mark.parametrize(
     ("question", "card"),
     [
         # The siblings the issue names: what staff do, not just what they talk about.
