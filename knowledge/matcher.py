@@ -85,10 +85,10 @@ class Weights:
     w_card: float = 0.5  # how far the card ranker can lower a card unlikely for this wording
     card_temperature: float = 2.0
     card_alpha: float = 1.0
-    off_topic_odds: float = 1.5  # 'not about work' this many times likelier than any activity
+    off_topic_odds: float = 1.2  # 'not about work' this many times likelier than any activity
     answer_at: float = 60.0  # score from which the top hit is answered directly
     answer_margin: float = 6.0  # … when it leads the best other activity by this much
-    card_margin: float = 20.0  # … and the best other card of its own activity by this much
+    card_margin: float = 30.0  # … and the best other card of its own activity by this much
     suggest_at: float = 40.0  # lexical score from which hits are offered as "did you mean"
     offer_at: float = 25.0  # … when the best weighted score is at least this
 
@@ -720,7 +720,9 @@ class Matcher:
             return Result("offtopic", smalltalk=kind)
         found = self._signals(text)
         if found is None:
-            return Result("none")
+            # No word the cards use ("勞保要怎麼查"): still no work question when it reads
+            # likelier as one of the `none` examples than as any activity.
+            return Result("offtopic" if self._reads_off_topic(text) else "none")
         class_terms, cand, sig = found
         docs = self.docs
         scored = [
@@ -787,6 +789,17 @@ class Matcher:
         if tier == "none" and off >= 1.0:
             tier = "offtopic"
         return Result(tier, hits)
+
+    def _reads_off_topic(self, text: str) -> bool:
+        """Whether the classifier finds the message likeliest to be no work question."""
+        if not self.weights.w_class:
+            return False
+        normalized = self.norm.normalize(text[:1000])
+        fixes = {t: self._correct(t) for t in self.norm.terms(normalized)}
+        rel = self.classifier.relative(
+            self._class_terms(normalized, fixes), self.weights.class_temperature
+        )
+        return rel.get(OFF_TOPIC, 0.0) >= 1.0
 
     def _tier(self, hits: list[Hit], best_lexical: float, sibling: float = 0.0) -> Tier:
         w = self.weights

@@ -47,7 +47,7 @@ def answer_text(h: Harness) -> str:
 
 def none_text(h: Harness, lang: str) -> str:
     probes = {
-        "zh": ("今天天氣如何", "午餐吃什麼好", "推薦好看的韓劇"),
+        "zh": ("今天天氣如何", "午餐吃什麼好", "推薦好看的韓劇", "堆高機證照"),
         "en": (
             "tell me a joke about penguins",
             "what's the weather like today",

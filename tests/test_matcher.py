@@ -47,15 +47,18 @@ def test_accuracy_floors_on_the_held_out_split(matcher: Matcher) -> None:
     assert report.lang_card_top1_pct("en") >= chinese - 5.0, summary
 
 
-# Not met yet (measured once on the held-out split after the card ranker, tuned on dev only:
-# card top-1 76.5 %, confident wrong card 7.2 %). Strict: passing them fails this test, so
-# the marker comes off the day they are met.
-@pytest.mark.xfail(strict=True, reason="card floors of issue 13 not met on the held-out split")
-def test_card_floors_on_the_held_out_split(matcher: Matcher) -> None:
+# Measured once on the held-out split at the end of issue 13's second round (tuned on dev
+# only): confident wrong card 2.9 %, met; card top-1 76.5 %, not met. Strict: passing the
+# xfail fails it, so the marker comes off the day the floor is met.
+def test_confident_wrong_card_floor_on_the_held_out_split(matcher: Matcher) -> None:
     report = evaluate(matcher.search, read_jsonl(DATASET, split="test"))
-    summary = report.format()
-    assert report.card_top1_pct >= 82.0, summary
-    assert report.confident_wrong_pct <= 5.0, summary
+    assert report.confident_wrong_pct <= 5.0, report.format()
+
+
+@pytest.mark.xfail(strict=True, reason="card top-1 floor of issue 13 not met on the held-out set")
+def test_card_top1_floor_on_the_held_out_split(matcher: Matcher) -> None:
+    report = evaluate(matcher.search, read_jsonl(DATASET, split="test"))
+    assert report.card_top1_pct >= 82.0, report.format()
 
 
 def test_every_on_topic_line_has_card_labels() -> None:
@@ -97,6 +100,14 @@ def test_noise_and_small_talk_are_declined(matcher: Matcher, text: str) -> None:
 def test_small_talk_is_no_work_question(matcher: Matcher, text: str) -> None:
     result = matcher.search(text)
     assert result.tier == "offtopic" and result.smalltalk is not None
+
+
+@pytest.mark.parametrize(
+    "text", ["勞保要怎麼查", "Switch 2 哪裡買最便宜", "履歷要怎麼寫比較好", "特休還有幾天"]
+)
+def test_hr_shopping_and_job_hunting_are_no_work_question(matcher: Matcher, text: str) -> None:
+    # The issue's examples: they sound like work questions but no store procedure answers them.
+    assert matcher.search(text).tier == "offtopic"
 
 
 @pytest.mark.parametrize(
@@ -235,7 +246,7 @@ def test_cli_match_streams_one_line_per_input_in_order() -> None:
         rest = [json.loads(line) for line in proc.stdout]
     assert first["q"] == "發票機卡紙" and first["hits"][0]["activity"] == "T3.3"
     assert "error" in rest[0]
-    assert rest[1]["q"] == "今天天氣如何" and rest[1]["tier"] == "none"
+    assert rest[1]["q"] == "今天天氣如何" and rest[1]["tier"] == "offtopic"
     assert set(first) == {"q", "tier", "hits"} and len(first["hits"]) <= 5
     assert set(first["hits"][0]) == {"activity", "card", "score"}
 
