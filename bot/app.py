@@ -25,7 +25,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, storage
+from bot import access, callbacks, storage
 from bot.context import BotState, ShopContext
 from bot.reminders import ReminderScheduler
 from bot.settings import Settings
@@ -61,6 +61,10 @@ def build_application(
             state.clock = clock
         state.library = library or load_library(settings.extra_knowledge_dir)
         state.db = storage.open_db(settings.database_path)
+        # ADMIN_USER_IDS is the truth at every start: ids removed from it lose admin rights.
+        demoted = access.sync_admins(state.db, settings.admin_user_ids)
+        if demoted:
+            log.info("%d admin(s) no longer in ADMIN_USER_IDS lost admin rights", demoted)
         for code, lang in (("zh", "zh-TW"), ("en", "en"), (None, settings.default_language)):
             await app.bot.set_my_commands(
                 [BotCommand(c, plain(f"cmd.{c}", lang)) for c in MENU], language_code=code
@@ -189,6 +193,10 @@ def run_bot(
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     logging.getLogger().setLevel(settings.log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # APScheduler logs every job it adds at INFO, and a reminder job's name holds a user id;
+    # user ids appear only at DEBUG.
+    if settings.log_level != "DEBUG":
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     secret = secret_token or settings.webhook_secret
     if webhook_url and not secret:
         print(both("cli.no_webhook_secret"), file=sys.stderr)  # noqa: T201

@@ -103,6 +103,10 @@ async def member(update: Update, context: ShopContext, *, quiet: bool = False) -
     gate = accounts.let_in(context.db, context.settings, who, context.now(), context.reminders)
     message = update.effective_message
     if gate.user is None and message is not None and not quiet:
-        view = stranger(gate.lang) if gate.refusal == "stranger" else consent_prompt(gate.lang)
+        view = (
+            stranger(gate.lang)
+            if gate.refusal == "stranger"
+            else consent_prompt(gate.lang, who.id)
+        )
         await send(message, view)
     return gate.user

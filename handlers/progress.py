@@ -54,13 +54,15 @@ async def settings_button(update: Update, context: ShopContext) -> None:
     assert query is not None
     user = await member(update, context, quiet=True)
     decoded = callbacks.SETTINGS.decode(query.data)
-    if user is None or decoded is None:
+    if user is None or decoded is None or callbacks.owner(decoded) != user.id:
         await stale(query, user.language if user else lang_of(update, context))
         return
     tag, fields = decoded
     lang = user.language
     await query.answer(plain("settings.saved", lang))
-    rem = progress.change_reminder(context.db, user.id, tag, str(fields[0]) if fields else None)
+    rem = progress.change_reminder(
+        context.db, user.id, tag, str(fields[0]) if tag in ("t", "d") else None
+    )
     if context.reminders is not None:
         context.reminders.schedule(rem)
     await edit(query, settings_view(rem, lang, context.settings.timezone))

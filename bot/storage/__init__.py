@@ -9,7 +9,7 @@ other areas if it must, never in a cycle), and its public names are re-exported 
 
 from __future__ import annotations
 
-from bot.storage.base import ROLES, Role, atomic, iso, parse_iso, utcnow
+from bot.storage.base import ROLES, Role, atomic, immediate, iso, parse_iso, utcnow
 from bot.storage.drills import (
     Drill,
     DrillItem,
@@ -45,6 +45,8 @@ from bot.storage.users import (
     Team,
     User,
     add_lead,
+    admin_ids,
+    checkpoint,
     create_invite,
     create_team,
     create_user,
@@ -79,9 +81,11 @@ __all__ = [
     "User",
     "active_drill",
     "add_lead",
+    "admin_ids",
     "answers_between",
     "atomic",
     "cards_looked_up_since",
+    "checkpoint",
     "count_rows",
     "create_invite",
     "create_team",
@@ -99,6 +103,7 @@ __all__ = [
     "get_reminder",
     "get_team",
     "get_user",
+    "immediate",
     "iso",
     "last_drill_started",
     "led_team_ids",
