@@ -24,6 +24,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot import access, callbacks, storage
 from bot.context import BotState, ShopContext
@@ -46,11 +47,13 @@ def build_application(
     clock: Callable[[], datetime] | None = None,
     mode: str = "polling",
     library: Library | None = None,
+    request: BaseRequest | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The whole bot, ready for run_polling/run_webhook or initialize/start in tests.
 
     `library` is the knowledge and matcher already built (tests share one); without it they
-    are loaded from the knowledge files at start-up.
+    are loaded from the knowledge files at start-up. `request` is an in-process request
+    layer (tests that push thousands of updates); with it there is no rate limiter.
     """
     context_types = ContextTypes(context=ShopContext, bot_data=BotState)
 
@@ -87,19 +90,22 @@ def build_application(
             state.db.close()
             state.db = None
 
-    app = (
+    builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         .defaults(Defaults(tzinfo=settings.tz))
-        # max_retries>0: a 429 is waited out and the message sent, not dropped.
-        .rate_limiter(AIORateLimiter(max_retries=3))
         .context_types(context_types)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .build()
     )
+    if request is None:
+        # max_retries>0: a 429 is waited out and the message sent, not dropped.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    else:
+        builder = builder.request(request).get_updates_request(request)
+    app = builder.build()
     register_handlers(app)
     return app
 

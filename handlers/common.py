@@ -74,7 +74,12 @@ async def send_to(context: ShopContext, chat_id: int, view: View) -> Message:
 
 
 # Telegram's answers when an old message can no longer be edited: expected, not errors.
-_STALE_EDITS = ("message is not modified", "message to edit not found", "can't be edited")
+_STALE_EDITS = (
+    "message is not modified",
+    "message to edit not found",
+    "can't be edited",
+    "there is no text in the message to edit",  # a forged button under a photo
+)
 
 
 async def edit(query: CallbackQuery, view: View) -> bool:

@@ -17,6 +17,13 @@ log = logging.getLogger(__name__)
 _STALE_QUERIES = ("query is too old", "query id is invalid", "message is not modified")
 
 
+def expected(error: object) -> bool:
+    """Telegram saying a button or message is too old: expected, answered quietly."""
+    return isinstance(error, BadRequest) and any(
+        s in error.message.lower() for s in _STALE_QUERIES
+    )
+
+
 async def not_text(update: Update, context: ShopContext) -> None:
     """Stickers, photos, voice, files …: say kindly that only text is read."""
     message = update.effective_message
@@ -40,8 +47,8 @@ async def stale_button(update: Update, context: ShopContext) -> None:
 async def on_error(update: object, context: ShopContext) -> None:
     """Log the trace; tell the user something short and kind, never the traceback."""
     error = context.error
-    if isinstance(error, BadRequest) and any(s in error.message.lower() for s in _STALE_QUERIES):
-        log.debug("a button was pressed too long ago: %s", error.message)
+    if expected(error):
+        log.debug("a button was pressed too long ago: %s", error)
         return
     log.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update):
