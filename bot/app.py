@@ -180,6 +180,17 @@ def webhook_options(webhook_url: str, listen: str, port: int, secret: str) -> di
     }
 
 
+def configure_logging(level: str) -> None:
+    """Log levels for a run: no names, message texts or user ids above DEBUG."""
+    logging.getLogger().setLevel(level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # APScheduler logs every job it adds or runs at INFO, and a reminder job's name holds
+    # a user id; user ids appear only at DEBUG.
+    logging.getLogger("apscheduler").setLevel(
+        logging.DEBUG if level == "DEBUG" else logging.WARNING
+    )
+
+
 async def _check_token(settings: Settings) -> None:
     """One getMe before starting, so a rejected token is a clear message, not a retry loop."""
     async with Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url) as bot:
@@ -197,12 +208,7 @@ def run_bot(
     """Run until SIGINT/SIGTERM; return the process exit status."""
     # PTB 22 opts in to timedelta time periods with this; without it every 429 warns.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    logging.getLogger().setLevel(settings.log_level)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    # APScheduler logs every job it adds at INFO, and a reminder job's name holds a user id;
-    # user ids appear only at DEBUG.
-    if settings.log_level != "DEBUG":
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     secret = secret_token or settings.webhook_secret
     if webhook_url and not secret:
         print(both("cli.no_webhook_secret"), file=sys.stderr)  # noqa: T201

@@ -9,7 +9,7 @@ from telegram.error import BadRequest
 
 from bot.context import ShopContext
 from bot.texts import plain, t
-from handlers.common import lang_of, send, stale
+from handlers.common import lang_of, member, send, stale
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +32,11 @@ async def not_text(update: Update, context: ShopContext) -> None:
 
 
 async def unknown_command(update: Update, context: ShopContext) -> None:
-    """A command the bot does not have."""
+    """A command the bot does not have (strangers get the invite answer, as for any command)."""
     message = update.effective_message
-    if message is not None:
-        await send(message, (t("input.unknown_command", lang_of(update, context)), []))
+    user = await member(update, context)
+    if message is not None and user is not None:
+        await send(message, (t("input.unknown_command", user.language), []))
 
 
 async def stale_button(update: Update, context: ShopContext) -> None:

@@ -58,8 +58,12 @@ async def privacy(update: Update, context: ShopContext) -> None:
         return
     lang = lang_of(update, context)
     user, agreed_at = accounts.consented_at(context.db, tg.id)
-    if user is not None and agreed_at is None:
-        await send(message, views.consent_prompt(lang, tg.id))
+    if user is None:
+        # Strangers get the one answer for every command: ask for an invite.
+        await send(message, views.stranger(lang))
+        return
+    if agreed_at is None:
+        await send(message, views.consent_prompt(lang, user.id))
         return
     when = agreed_at.astimezone(context.settings.tz) if agreed_at else None
     await send(message, views.privacy(lang, when))
