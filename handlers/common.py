@@ -59,8 +59,12 @@ async def send(message: Message, view: View) -> Message:
     sent = message
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
+        # The message replied to may be gone (deleted, or a button under an old one).
         sent = await message.reply_text(
-            part, parse_mode=ParseMode.HTML, reply_markup=markup(rows) if last else None
+            part,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup(rows) if last else None,
+            allow_sending_without_reply=True,
         )
     return sent
 

@@ -26,7 +26,11 @@ async def me(update: Update, context: ShopContext) -> None:
     # Rendering takes a few hundred ms of CPU: keep the event loop free meanwhile.
     names = task_titles(context.kb, p.task_mastery, lang)
     png = await asyncio.to_thread(charts.progress_chart, p.task_mastery, p.weekly, lang, names)
-    await message.reply_photo(png, caption=plain("me.chart_caption", charts.chart_language(lang)))
+    await message.reply_photo(
+        png,
+        caption=plain("me.chart_caption", charts.chart_language(lang)),
+        allow_sending_without_reply=True,
+    )
 
 
 async def settings_command(update: Update, context: ShopContext) -> None:
