@@ -81,6 +81,25 @@ def admit(
     return None, "stranger"
 
 
+def sync_admins(db: Database, admin_user_ids: frozenset[int]) -> int:
+    """Make ADMIN_USER_IDS the truth at start-up: an admin no longer listed is demoted.
+
+    They become a supervisor if they lead a team (team_leads), else staff of their own team
+    (or of none); listed ids become admins on their next message (see `admit`). Returns how
+    many were demoted.
+    """
+    demoted = 0
+    for user_id in storage.admin_ids(db):
+        if user_id in admin_user_ids:
+            continue
+        user = storage.get_user(db, user_id)
+        assert user is not None
+        role: Role = "supervisor" if storage.led_team_ids(db, user_id) else "staff"
+        storage.set_role(db, user_id, role, user.team_id)
+        demoted += 1
+    return demoted
+
+
 def _create(db: Database, who: Visitor, role: Role, team_id: int | None, now: datetime) -> User:
     return storage.create_user(
         db,

@@ -89,14 +89,25 @@ def consent(
     agree: bool,
     now: datetime,
     reminders: ReminderScheduler | None = None,
-) -> Literal["stranger", "agreed", "declined"]:
-    """Record a yes or no to the privacy notice; reminders start with a yes."""
+) -> Literal["stranger", "agreed", "declined", "withdrawn"]:
+    """Record a yes or no to the privacy notice; reminders start with a yes.
+
+    A no from someone who never agreed deletes their row (name, username, team: all that
+    joining stored), so nothing but the fact they left is kept; to come back they open an
+    invite link again. A no from someone who had agreed withdraws consent: nothing more is
+    recorded and no reminders are sent, what was recorded stays until they send /forgetme.
+    """
     user = storage.get_user(db, user_id)
     if user is None:
         return "stranger"
     if not agree:
+        if reminders is not None:
+            reminders.cancel(user_id)
+        if not user.consented:
+            storage.delete_user(db, user_id)
+            return "declined"
         storage.set_consent(db, user_id, None)
-        return "declined"
+        return "withdrawn"
     if not user.consented:
         storage.set_consent(db, user_id, now)
         if reminders is not None:

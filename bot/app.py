@@ -24,8 +24,9 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
-from bot import backups, callbacks, storage, unanswered
+from bot import access, backups, callbacks, storage, unanswered
 from bot.context import BotState, ShopContext
 from bot.reminders import ReminderScheduler
 from bot.settings import Settings
@@ -61,11 +62,13 @@ def build_application(
     clock: Callable[[], datetime] | None = None,
     mode: str = "polling",
     library: Library | None = None,
+    request: BaseRequest | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The whole bot, ready for run_polling/run_webhook or initialize/start in tests.
 
     `library` is the knowledge and matcher already built (tests share one); without it they
-    are loaded from the knowledge files at start-up.
+    are loaded from the knowledge files at start-up. `request` is an in-process request
+    layer (tests that push thousands of updates); with it there is no rate limiter.
     """
     context_types = ContextTypes(context=ShopContext, bot_data=BotState)
     # Held while the bot runs, so `python -m bot restore` refuses to swap the file under it.
@@ -82,6 +85,10 @@ def build_application(
         state.db = storage.open_db(settings.database_path)
         # The wordings supervisors attached to cards (/unanswered): the matcher learns them.
         state.library = unanswered.with_learned(state.db, state.library)
+        # ADMIN_USER_IDS is the truth at every start: ids removed from it lose admin rights.
+        demoted = access.sync_admins(state.db, settings.admin_user_ids)
+        if demoted:
+            log.info("%d admin(s) no longer in ADMIN_USER_IDS lost admin rights", demoted)
         for code, lang in (("zh", "zh-TW"), ("en", "en"), (None, settings.default_language)):
             await app.bot.set_my_commands(
                 [BotCommand(c, plain(f"cmd.{c}", lang)) for c in MENU], language_code=code
@@ -108,19 +115,22 @@ def build_application(
             state.db = None
         db_lock.release()
 
-    app = (
+    builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         .defaults(Defaults(tzinfo=settings.tz))
-        # max_retries>0: a 429 is waited out and the message sent, not dropped.
-        .rate_limiter(AIORateLimiter(max_retries=3))
         .context_types(context_types)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .build()
     )
+    if request is None:
+        # max_retries>0: a 429 is waited out and the message sent, not dropped.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    else:
+        builder = builder.request(request).get_updates_request(request)
+    app = builder.build()
     register_handlers(app)
     return app
 
@@ -221,6 +231,17 @@ def webhook_options(webhook_url: str, listen: str, port: int, secret: str) -> di
     }
 
 
+def configure_logging(level: str) -> None:
+    """Log levels for a run: no names, message texts or user ids above DEBUG."""
+    logging.getLogger().setLevel(level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # APScheduler logs every job it adds or runs at INFO, and a reminder job's name holds
+    # a user id; user ids appear only at DEBUG.
+    logging.getLogger("apscheduler").setLevel(
+        logging.DEBUG if level == "DEBUG" else logging.WARNING
+    )
+
+
 async def _check_token(settings: Settings) -> None:
     """One getMe before starting, so a rejected token is a clear message, not a retry loop."""
     async with Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url) as bot:
@@ -238,8 +259,7 @@ def run_bot(
     """Run until SIGINT/SIGTERM; return the process exit status."""
     # PTB 22 opts in to timedelta time periods with this; without it every 429 warns.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    logging.getLogger().setLevel(settings.log_level)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     secret = secret_token or settings.webhook_secret
     if webhook_url and not secret:
         print(both("cli.no_webhook_secret"), file=sys.stderr)  # noqa: T201

@@ -77,9 +77,11 @@ class Kind:
         return tag, tuple(fields)
 
 
-CONSENT = Kind("consent", {"yes": (), "no": ()})
-FORGET = Kind("forget", {"yes": (), "no": ()})
-LANG = Kind("lang", {"zh-TW": (), "en": ()})
+# Buttons that act on the account of the person they were shown to end with that person's
+# id ("owner"): in a group, another member's tap is refused instead of acting on the tapper.
+CONSENT = Kind("consent", {"yes": ("int",), "no": ("int",)})
+FORGET = Kind("forget", {"yes": ("int",), "no": ("int",)})
+LANG = Kind("lang", {"zh-TW": ("int",), "en": ("int",)})
 CARD = Kind("card", {"": ("key",)})
 FEEDBACK = Kind("fb", {"": ("int", ("1", "-1"))})
 BROWSE = Kind("br", {"root": (), "t": ("key",), "a": ("key",), "i": ("key",)})
@@ -88,10 +90,10 @@ REMINDER_TIMES = ("08:00", "09:30", "12:30", "14:00", "17:00")
 SETTINGS = Kind(
     "set",
     {
-        "on": (),
-        "off": (),
-        "t": (tuple(tm.replace(":", "") for tm in REMINDER_TIMES),),
-        "d": (("wk", "all", "we"),),
+        "on": ("int",),
+        "off": ("int",),
+        "t": (tuple(tm.replace(":", "") for tm in REMINDER_TIMES), "int"),
+        "d": (("wk", "all", "we"), "int"),
     },
 )
 # Members and links: revoke an invite (its row id); remove a member — pick a team, pick a
@@ -137,3 +139,12 @@ WALK = Kind(
         "take": ("int",),
     },
 )
+
+
+def owner(decoded: tuple[str, tuple[int | str, ...]]) -> int:
+    """The user id an owned button (CONSENT, FORGET, LANG, SETTINGS) was shown to."""
+    return int(decoded[1][-1])
+
+
+# Every kind, for tests that walk them all.
+KINDS = tuple(v for v in list(globals().values()) if isinstance(v, Kind))

@@ -98,13 +98,15 @@ async def feedback_button(update: Update, context: ShopContext) -> None:
     """fb:<question id>:<1|-1>: store 👍/👎 once per answer; a second tap changes it."""
     query = update.callback_query
     assert query is not None
-    lang = lang_of(update, context)
+    user = await member(update, context, quiet=True)
+    lang = user.language if user else lang_of(update, context)
     decoded = callbacks.FEEDBACK.decode(query.data)
-    if decoded is None:
+    if user is None or decoded is None:
         await stale(query, lang)
         return
     question_id, value = int(decoded[1][0]), int(decoded[1][1])
-    if not asking.feedback(context.db, question_id, query.from_user.id, value):
+    # The question must be the presser's own: a 👍 under someone else's answer is refused.
+    if not asking.feedback(context.db, question_id, user.id, value):
         await stale(query, lang)
         return
     await query.answer(plain("feedback.thanks_up" if value > 0 else "feedback.thanks_down", lang))

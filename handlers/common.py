@@ -60,8 +60,12 @@ async def send(message: Message, view: View) -> Message:
     sent = message
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
+        # The message replied to may be gone (deleted, or a button under an old one).
         sent = await message.reply_text(
-            part, parse_mode=ParseMode.HTML, reply_markup=markup(rows) if last else None
+            part,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup(rows) if last else None,
+            allow_sending_without_reply=True,
         )
     return sent
 
@@ -75,7 +79,12 @@ async def send_to(context: ShopContext, chat_id: int, view: View) -> Message:
 
 
 # Telegram's answers when an old message can no longer be edited: expected, not errors.
-_STALE_EDITS = ("message is not modified", "message to edit not found", "can't be edited")
+_STALE_EDITS = (
+    "message is not modified",
+    "message to edit not found",
+    "can't be edited",
+    "there is no text in the message to edit",  # a forged button under a photo
+)
 
 
 async def edit(query: CallbackQuery, view: View) -> bool:
@@ -104,7 +113,11 @@ async def member(update: Update, context: ShopContext, *, quiet: bool = False) -
     gate = accounts.let_in(context.db, context.settings, who, context.now(), context.reminders)
     message = update.effective_message
     if gate.user is None and message is not None and not quiet:
-        view = stranger(gate.lang) if gate.refusal == "stranger" else consent_prompt(gate.lang)
+        view = (
+            stranger(gate.lang)
+            if gate.refusal == "stranger"
+            else consent_prompt(gate.lang, who.id)
+        )
         await send(message, view)
     return gate.user
 

@@ -9,12 +9,19 @@ from telegram.error import BadRequest
 
 from bot.context import ShopContext
 from bot.texts import plain, t
-from handlers.common import lang_of, send, stale
+from handlers.common import lang_of, member, send, stale
 
 log = logging.getLogger(__name__)
 
 # Telegram's answers about a button pressed too long ago: expected, not errors.
 _STALE_QUERIES = ("query is too old", "query id is invalid", "message is not modified")
+
+
+def expected(error: object) -> bool:
+    """Telegram saying a button or message is too old: expected, answered quietly."""
+    return isinstance(error, BadRequest) and any(
+        s in error.message.lower() for s in _STALE_QUERIES
+    )
 
 
 async def not_text(update: Update, context: ShopContext) -> None:
@@ -25,10 +32,11 @@ async def not_text(update: Update, context: ShopContext) -> None:
 
 
 async def unknown_command(update: Update, context: ShopContext) -> None:
-    """A command the bot does not have."""
+    """A command the bot does not have (strangers get the invite answer, as for any command)."""
     message = update.effective_message
-    if message is not None:
-        await send(message, (t("input.unknown_command", lang_of(update, context)), []))
+    user = await member(update, context)
+    if message is not None and user is not None:
+        await send(message, (t("input.unknown_command", user.language), []))
 
 
 async def stale_button(update: Update, context: ShopContext) -> None:
@@ -40,8 +48,8 @@ async def stale_button(update: Update, context: ShopContext) -> None:
 async def on_error(update: object, context: ShopContext) -> None:
     """Log the trace; tell the user something short and kind, never the traceback."""
     error = context.error
-    if isinstance(error, BadRequest) and any(s in error.message.lower() for s in _STALE_QUERIES):
-        log.debug("a button was pressed too long ago: %s", error.message)
+    if expected(error):
+        log.debug("a button was pressed too long ago: %s", error)
         return
     log.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update):

@@ -26,7 +26,11 @@ async def me(update: Update, context: ShopContext) -> None:
     # Rendering takes a few hundred ms of CPU: keep the event loop free meanwhile.
     names = task_titles(context.kb, p.task_mastery, lang)
     png = await asyncio.to_thread(charts.progress_chart, p.task_mastery, p.weekly, lang, names)
-    await message.reply_photo(png, caption=plain("me.chart_caption", charts.chart_language(lang)))
+    await message.reply_photo(
+        png,
+        caption=plain("me.chart_caption", charts.chart_language(lang)),
+        allow_sending_without_reply=True,
+    )
 
 
 async def settings_command(update: Update, context: ShopContext) -> None:
@@ -54,13 +58,15 @@ async def settings_button(update: Update, context: ShopContext) -> None:
     assert query is not None
     user = await member(update, context, quiet=True)
     decoded = callbacks.SETTINGS.decode(query.data)
-    if user is None or decoded is None:
+    if user is None or decoded is None or callbacks.owner(decoded) != user.id:
         await stale(query, user.language if user else lang_of(update, context))
         return
     tag, fields = decoded
     lang = user.language
     await query.answer(plain("settings.saved", lang))
-    rem = progress.change_reminder(context.db, user.id, tag, str(fields[0]) if fields else None)
+    rem = progress.change_reminder(
+        context.db, user.id, tag, str(fields[0]) if tag in ("t", "d") else None
+    )
     if context.reminders is not None:
         context.reminders.schedule(rem)
     await edit(query, settings_view(rem, lang, context.settings.timezone))

@@ -29,7 +29,7 @@ async def consent(update: Update, context: ShopContext) -> None:
     assert query is not None
     lang = lang_of(update, context)
     decoded = callbacks.CONSENT.decode(query.data)
-    if decoded is None:
+    if decoded is None or callbacks.owner(decoded) != query.from_user.id:
         await stale(query, lang)
         return
     await query.answer()
@@ -58,8 +58,12 @@ async def privacy(update: Update, context: ShopContext) -> None:
         return
     lang = lang_of(update, context)
     user, agreed_at = accounts.consented_at(context.db, tg.id)
-    if user is not None and agreed_at is None:
-        await send(message, views.consent_prompt(lang))
+    if user is None:
+        # Strangers get the one answer for every command: ask for an invite.
+        await send(message, views.stranger(lang))
+        return
+    if agreed_at is None:
+        await send(message, views.consent_prompt(lang, user.id))
         return
     when = agreed_at.astimezone(context.settings.tz) if agreed_at else None
     await send(message, views.privacy(lang, when))
@@ -75,7 +79,7 @@ async def forgetme(update: Update, context: ShopContext) -> None:
     if not accounts.is_user(context.db, tg.id):
         await send(message, views.stranger(lang))
         return
-    await send(message, views.forget_confirm(lang))
+    await send(message, views.forget_confirm(lang, tg.id))
 
 
 async def forget_button(update: Update, context: ShopContext) -> None:
@@ -84,7 +88,8 @@ async def forget_button(update: Update, context: ShopContext) -> None:
     assert query is not None
     lang = lang_of(update, context)
     decoded = callbacks.FORGET.decode(query.data)
-    if decoded is None:
+    # Only the person who sent /forgetme may confirm it (in a group, others see the buttons).
+    if decoded is None or callbacks.owner(decoded) != query.from_user.id:
         await stale(query, lang)
         return
     await query.answer()
@@ -100,7 +105,7 @@ async def lang_command(update: Update, context: ShopContext) -> None:
     message = update.effective_message
     if user is None or message is None:
         return
-    await send(message, views.lang_choice(user.language))
+    await send(message, views.lang_choice(user.language, user.id))
 
 
 async def lang_button(update: Update, context: ShopContext) -> None:
@@ -108,7 +113,11 @@ async def lang_button(update: Update, context: ShopContext) -> None:
     query = update.callback_query
     assert query is not None
     decoded = callbacks.LANG.decode(query.data)
-    if decoded is None or not accounts.set_language(context.db, query.from_user.id, decoded[0]):
+    if (
+        decoded is None
+        or callbacks.owner(decoded) != query.from_user.id
+        or not accounts.set_language(context.db, query.from_user.id, decoded[0])
+    ):
         await stale(query, lang_of(update, context))
         return
     await query.answer()

@@ -73,8 +73,8 @@ class Harness:
             user, f"/start {code}" if code else "/start", replies=2 if code else 1
         )
         prompt = replies[-1]
-        assert buttons(prompt)[0][1] == "consent:yes", prompt.text
-        await self.press(user, prompt, "consent:yes")
+        assert buttons(prompt)[0][1] == f"consent:yes:{user.id}", prompt.text
+        await self.press(user, prompt, f"consent:yes:{user.id}")
         await self.server.wait_for_reply(user.id)  # the edited "thanks" message
 
 

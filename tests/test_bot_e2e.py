@@ -79,9 +79,9 @@ async def test_invite_consent_ask_feedback_browse_forget(h: Harness) -> None:
     assert "信義店" in (joined.text or "")
     assert "誰看得到" in (prompt.text or "") and "主管" in (prompt.text or "")
     [again] = await h.say(AMY, "收銀機當機")
-    assert buttons(again)[0][1] == "consent:yes"
+    assert buttons(again)[0][1] == f"consent:yes:{AMY.id}"
     assert storage.count_rows(h.state.db, "questions", AMY.id) == 0
-    await h.press(AMY, prompt, "consent:yes")
+    await h.press(AMY, prompt, f"consent:yes:{AMY.id}")
     [thanks] = await h.server.wait_for_reply(AMY.id)
     assert thanks.method == "editMessageText" and "謝謝" in (thanks.text or "")
 
@@ -135,7 +135,7 @@ async def test_invite_consent_ask_feedback_browse_forget(h: Harness) -> None:
 
     # /forgetme deletes everything after a confirmation; afterwards Amy is a stranger.
     [confirm] = await h.say(AMY, "/forgetme")
-    await h.press(AMY, confirm, "forget:yes")
+    await h.press(AMY, confirm, f"forget:yes:{AMY.id}")
     [done] = await h.server.wait_for_reply(AMY.id)
     assert "已刪除" in (done.text or "")
     assert storage.get_user(h.state.db, AMY.id) is None
@@ -247,12 +247,12 @@ async def test_language_from_telegram_and_lang_command(h: Harness) -> None:
     code = await staff_invite(h, SUE)
     joined, prompt = await h.say(BEN, f"/start {code}", replies=2)
     assert "Welcome" in (joined.text or "") and "Who can see it" in (prompt.text or "")
-    await h.press(BEN, prompt, "consent:yes")
+    await h.press(BEN, prompt, f"consent:yes:{BEN.id}")
     await h.server.wait_for_reply(BEN.id)
     [none] = await h.say(BEN, none_text(h, "en"))
     assert "I don't have anything on this yet" in (none.text or "")
     [choose] = await h.say(BEN, "/lang")
-    await h.press(BEN, choose, "lang:zh-TW")
+    await h.press(BEN, choose, f"lang:zh-TW:{BEN.id}")
     [done] = await h.server.wait_for_reply(BEN.id)
     assert "繁體中文" in (done.text or "")
     [helped] = await h.say(BEN, "/help")
@@ -283,7 +283,7 @@ async def test_command_menu_in_both_languages(h: Harness) -> None:
 async def test_open_mode_lets_anyone_in_as_staff(tmp_path: Path) -> None:
     async with running_bot(tmp_path, access_mode="open") as h:
         [prompt] = await h.say(STAN, "hello")
-        assert buttons(prompt)[0][1] == "consent:yes"
+        assert buttons(prompt)[0][1].startswith("consent:yes:")
         user = storage.get_user(h.state.db, STAN.id)
         assert user is not None and user.role == "staff" and user.team_id is not None
 
@@ -385,7 +385,7 @@ async def test_webhook_mode_requires_the_secret(tmp_path: Path) -> None:
             assert server.sent_to(ADMIN.id) == []
             assert await server.post_update_to(url, update, secret_token="s3cret-Token") == 200
             [prompt] = await server.wait_for_reply(ADMIN.id)
-            assert buttons(prompt)[0][1] == "consent:yes"
+            assert buttons(prompt)[0][1].startswith("consent:yes:")
         finally:
             await app.updater.stop()
             await app.stop()

@@ -30,12 +30,18 @@ from bot import callbacks as cb
         (cb.FEEDBACK, "fb:5:2", None),
         (cb.BROWSE, "br:root", ("root", ())),
         (cb.BROWSE, "br:a:T3.3; DROP TABLE users", None),
-        (cb.LANG, "lang:en", ("en", ())),
+        (cb.LANG, "lang:en:42", ("en", (42,))),
+        (cb.LANG, "lang:en", None),  # owned buttons carry the id of whom they were shown to
         (cb.LANG, "lang:fr", None),
-        (cb.SETTINGS, "set:t:0930", ("t", ("0930",))),
-        (cb.SETTINGS, "set:t:0931", None),
-        (cb.SETTINGS, "set:d:we", ("d", ("we",))),
-        (cb.CONSENT, "consent:yes", ("yes", ())),
+        (cb.SETTINGS, "set:t:0930:42", ("t", ("0930", 42))),
+        (cb.SETTINGS, "set:t:0931:42", None),
+        (cb.SETTINGS, "set:d:we:42", ("d", ("we", 42))),
+        (cb.SETTINGS, "set:off:42", ("off", (42,))),
+        (cb.SETTINGS, "set:off:²", None),
+        (cb.CONSENT, "consent:yes:42", ("yes", (42,))),
+        (cb.CONSENT, "consent:no", None),
+        (cb.FORGET, "forget:yes:42", ("yes", (42,))),
+        (cb.FORGET, "forget:yes:99999999999999999999", None),
         (cb.CONSENT, "consent:maybe", None),
         (cb.FORGET, None, None),
         (cb.FORGET, "zzz", None),
@@ -60,8 +66,7 @@ def test_encode_round_trips_and_fits_telegrams_limit() -> None:
 
 @given(st.text(max_size=80))
 def test_no_data_makes_a_codec_raise(data: str) -> None:
-    kinds = (cb.DRILL, cb.CARD, cb.FEEDBACK, cb.BROWSE, cb.LANG, cb.SETTINGS, cb.CONSENT)
-    for kind in (*kinds, cb.REMOVE, cb.INVITE):
+    for kind in cb.KINDS:
         decoded = kind.decode(data)
         assert decoded is None or data.startswith(kind.prefix + ":")
 

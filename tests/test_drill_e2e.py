@@ -202,11 +202,11 @@ async def test_settings_reschedule_the_daily_job(h: Harness) -> None:
     [job] = jq.get_jobs_by_name(reminders.job_name(AMY.id))
     nxt = job.next_t.astimezone(h.settings.tz)  # type: ignore[union-attr]
     assert (nxt.hour, nxt.minute) == (18, 5)
-    await h.press(AMY, view, "set:d:we")
+    await h.press(AMY, view, f"set:d:we:{AMY.id}")
     await h.server.wait_for_reply(AMY.id)
     [job] = jq.get_jobs_by_name(reminders.job_name(AMY.id))
     assert job.next_t.astimezone(h.settings.tz).isoweekday() in (6, 7)  # type: ignore[union-attr]
-    await h.press(AMY, view, "set:off")
+    await h.press(AMY, view, f"set:off:{AMY.id}")
     await h.server.wait_for_reply(AMY.id)
     import asyncio
 

@@ -22,11 +22,11 @@ def stranger(lang: str) -> View:
     return t("stranger", lang), []
 
 
-def consent_prompt(lang: str) -> View:
+def consent_prompt(lang: str, user_id: int) -> View:
     rows = [
         [
-            (plain("btn.agree", lang), callbacks.CONSENT.encode("yes")),
-            (plain("btn.decline", lang), callbacks.CONSENT.encode("no")),
+            (plain("btn.agree", lang), callbacks.CONSENT.encode("yes", user_id)),
+            (plain("btn.decline", lang), callbacks.CONSENT.encode("no", user_id)),
         ]
     ]
     return Html(f"{t('privacy', lang)}\n\n{t('privacy.ask', lang)}"), rows
@@ -54,15 +54,16 @@ def welcome(w: Welcome) -> list[View]:
         key = "invite.joined" if w.how == "joined" else "invite.already_member"
         views.append((t(key, w.lang, team=w.team), []))
     views.append(
-        consent_prompt(w.lang) if w.needs_consent else (help_text(w.user.role, w.lang), [])
+        consent_prompt(w.lang, w.user.id)
+        if w.needs_consent
+        else (help_text(w.user.role, w.lang), [])
     )
     return views
 
 
 def consent_result(outcome: str, lang: str) -> str:
-    return t(
-        {"stranger": "stranger", "agreed": "consent.thanks"}.get(outcome, "consent.declined"), lang
-    )
+    keys = {"stranger": "stranger", "agreed": "consent.thanks", "withdrawn": "consent.withdrawn"}
+    return t(keys.get(outcome, "consent.declined"), lang)
 
 
 def privacy(lang: str, agreed_at: datetime | None) -> View:
@@ -73,11 +74,11 @@ def privacy(lang: str, agreed_at: datetime | None) -> View:
     return text, []
 
 
-def forget_confirm(lang: str) -> View:
+def forget_confirm(lang: str, user_id: int) -> View:
     rows = [
         [
-            (plain("btn.forget_yes", lang), callbacks.FORGET.encode("yes")),
-            (plain("btn.forget_no", lang), callbacks.FORGET.encode("no")),
+            (plain("btn.forget_yes", lang), callbacks.FORGET.encode("yes", user_id)),
+            (plain("btn.forget_no", lang), callbacks.FORGET.encode("no", user_id)),
         ]
     ]
     return t("forget.confirm", lang), rows
@@ -87,11 +88,11 @@ def forget_result(done: bool, lang: str) -> str:
     return t("forget.done" if done else "forget.cancelled", lang)
 
 
-def lang_choice(lang: str) -> View:
+def lang_choice(lang: str, user_id: int) -> View:
     rows = [
         [
-            (plain("lang.name_zh", lang), callbacks.LANG.encode("zh-TW")),
-            (plain("lang.name_en", lang), callbacks.LANG.encode("en")),
+            (plain("lang.name_zh", lang), callbacks.LANG.encode("zh-TW", user_id)),
+            (plain("lang.name_en", lang), callbacks.LANG.encode("en", user_id)),
         ]
     ]
     return t("lang.choose", lang), rows

@@ -47,6 +47,8 @@ def task_titles(kb: Knowledge, task_ids: Iterable[str], lang: str) -> dict[str, 
 
 
 def settings_view(rem: Reminder, lang: str, tz: str) -> View:
+    """The reminder settings with their buttons (which act only for `rem.user_id`)."""
+    uid = rem.user_id
     names = plain("day.names", lang).split(",")
     days = plain("day.join", lang).join(names[d - 1] for d in rem.days)
     text = t(
@@ -58,20 +60,20 @@ def settings_view(rem: Reminder, lang: str, tz: str) -> View:
         days=days or "—",
     )
     switch = (
-        (plain("btn.rem_off", lang), callbacks.SETTINGS.encode("off"))
+        (plain("btn.rem_off", lang), callbacks.SETTINGS.encode("off", uid))
         if rem.enabled
-        else (plain("btn.rem_on", lang), callbacks.SETTINGS.encode("on"))
+        else (plain("btn.rem_on", lang), callbacks.SETTINGS.encode("on", uid))
     )
     rows: Rows = [
         [switch],
         [
-            (tm, callbacks.SETTINGS.encode("t", tm.replace(":", "")))
+            (tm, callbacks.SETTINGS.encode("t", tm.replace(":", ""), uid))
             for tm in callbacks.REMINDER_TIMES
         ],
         [
-            (plain("btn.days_weekdays", lang), callbacks.SETTINGS.encode("d", "wk")),
-            (plain("btn.days_all", lang), callbacks.SETTINGS.encode("d", "all")),
-            (plain("btn.days_weekend", lang), callbacks.SETTINGS.encode("d", "we")),
+            (plain("btn.days_weekdays", lang), callbacks.SETTINGS.encode("d", "wk", uid)),
+            (plain("btn.days_all", lang), callbacks.SETTINGS.encode("d", "all", uid)),
+            (plain("btn.days_weekend", lang), callbacks.SETTINGS.encode("d", "we", uid)),
         ],
     ]
     return text, rows

@@ -35,6 +35,28 @@ def atomic(db: Database) -> Iterator[Database]:
         yield db
 
 
+@contextmanager
+def immediate(db: Database) -> Iterator[Database]:
+    """A write transaction that takes the write lock at BEGIN (`BEGIN IMMEDIATE`).
+
+    A deferred BEGIN that reads, then writes, fails with "database is locked" when another
+    connection wrote in between (SQLITE_BUSY_SNAPSHOT, which busy_timeout cannot wait out);
+    taking the lock first makes read-check-write sequences such as redeeming an invite
+    wait their turn instead. Inside an open transaction it is a savepoint, like atomic().
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.execute("COMMIT")
+
+
 def _one(db: Database, sql: str, params: Any = ()) -> dict[str, Any] | None:
     """The first row of a query, or None; shared by the area modules of this package."""
     return next(iter(db.query(sql, params)), None)

@@ -29,6 +29,8 @@ def open_db(path: Path | str | None) -> Database:
         db = Database(p)
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA busy_timeout = 5000")
+    # Deleted rows (declined consent, /forgetme) are overwritten, not left in free pages.
+    db.execute("PRAGMA secure_delete = ON")
     try:
         migrate(db)
     except Exception:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from bot.storage.base import Role, _one, iso, parse_iso
+from bot.storage.base import Role, _one, immediate, iso, parse_iso
 
 # --- users ---------------------------------------------------------------------------------
 
@@ -106,10 +106,28 @@ def set_active(db: Database, user_id: int, active: bool) -> None:
 
 
 def delete_user(db: Database, user_id: int) -> bool:
-    """Delete a user and, through ON DELETE CASCADE, everything recorded about them."""
+    """Delete a user and everything recorded about them, leaving no readable trace.
+
+    Their rows go through ON DELETE CASCADE; the invites they made stay with the team but
+    lose the maker's id. `secure_delete` (set by open_db) zeroes the freed space, and a
+    checkpoint copies the WAL into the database and truncates it, so the old pages are not
+    left readable in the `-wal` file either.
+    """
     with db.atomic():
+        db.execute("UPDATE invites SET created_by = NULL WHERE created_by = ?", [user_id])
         cur = db.execute("DELETE FROM users WHERE id = ?", [user_id])
+    _checkpoint(db)
     return cur.rowcount > 0
+
+
+def _checkpoint(db: Database) -> None:
+    """Write the WAL into the database file and truncate it (nothing old stays in -wal)."""
+    if not db.conn.in_transaction:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def admin_ids(db: Database) -> list[int]:
+    return [r["id"] for r in db.query("SELECT id FROM users WHERE role = 'admin' ORDER BY id")]
 
 
 def team_members(db: Database, team_id: int) -> list[User]:
@@ -228,8 +246,12 @@ def get_invite(db: Database, code: str) -> Invite | None:
 
 
 def redeem_invite(db: Database, code: str, now: datetime) -> tuple[InviteOutcome, Invite | None]:
-    """Use one invite code once: ('ok', invite) or why not."""
-    with db.atomic():
+    """Use one invite code once: ('ok', invite) or why not.
+
+    BEGIN IMMEDIATE: two redemptions at once (threads or processes) queue for the write
+    lock, so the check of `uses` and its increment are never interleaved.
+    """
+    with immediate(db):
         inv = get_invite(db, code)
         if inv is None:
             return "unknown", None
