@@ -39,6 +39,7 @@ ROLES = tuple(PEOPLE)
 MEMBERS = frozenset(ROLES) - {"stranger"}
 GROUP = {"id": -100_200_300, "type": "supergroup", "title": "Shop"}
 
+SUPERVISORS = frozenset({"supervisor", "other_supervisor", "admin"})
 # (command, the roles it serves; everyone else gets the refusal; strangers the invite answer)
 COMMANDS: list[tuple[str, frozenset[str]]] = [
     ("/start", MEMBERS),
@@ -59,6 +60,17 @@ COMMANDS: list[tuple[str, frozenset[str]]] = [
     ("/teams", frozenset({"admin"})),
     ("/reload", frozenset({"admin"})),
     ("/nosuchcommand", MEMBERS),
+    # supervisors (issue 12, 16): the teams they lead; admins any team
+    ("/team", SUPERVISORS),
+    ("/member Tina", SUPERVISORS),
+    ("/unanswered", SUPERVISORS),
+    ("/faults", SUPERVISORS),
+    ("/export", SUPERVISORS),
+    ("/remove", SUPERVISORS),
+    ("/promote", frozenset({"admin"})),
+    ("/demote", frozenset({"admin"})),
+    ("/stats", frozenset({"admin"})),
+    ("/backup", frozenset({"admin"})),
 ]
 
 
