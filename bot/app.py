@@ -26,7 +26,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import access, backups, callbacks, storage, unanswered
+from bot import access, backups, callbacks, digest, storage, unanswered
 from bot.context import BotState, ShopContext
 from bot.reminders import ReminderScheduler
 from bot.settings import Settings
@@ -45,6 +45,7 @@ from handlers import (
     walk,
 )
 from handlers import backup as backup_handlers
+from handlers import digest as digest_handlers
 from handlers import export as export_handlers
 from handlers import unanswered as unanswered_handlers
 from knowledge.library import Library, load_library
@@ -100,6 +101,16 @@ def build_application(
         backups.schedule_daily(
             app.job_queue, settings.daily_backup_at, backup_handlers.daily_backup
         )
+        if app.job_queue is not None:
+            # Monday at DIGEST_TIME; and once now, for a digest missed while the bot was down
+            # (the service sends nothing that is not due or was already sent this week).
+            app.job_queue.run_daily(
+                digest_handlers.send_digests,
+                time=digest.DIGEST_TIME.replace(tzinfo=settings.tz),
+                days=(1,),  # PTB counts 0 = Sunday
+                name="digest",
+            )
+            app.job_queue.run_once(digest_handlers.send_digests, 1, name="digest:catch-up")
         log.info(
             "ShopCoach started as @%s, mode %s, database %s (%d missed reminders sent)",
             app.bot.username,
@@ -184,6 +195,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         (callbacks.UNANSWERED, unanswered_handlers.unanswered_button),
         (callbacks.WALK, walk.walk_button),
     ]
+    buttons.append((callbacks.DIGEST, digest_handlers.digest_button))
     for kind, callback in buttons:
         app.add_handler(CallbackQueryHandler(callback, pattern=kind.pattern))
     # Anything else pressed is stale or forged: answer it so the button stops spinning.

@@ -94,6 +94,7 @@ SETTINGS = Kind(
         "off": ("int",),
         "t": (tuple(tm.replace(":", "") for tm in REMINDER_TIMES), "int"),
         "d": (("wk", "all", "we"), "int"),
+        "g": (("on", "off"), "int"),  # the weekly digest (supervisors)
     },
 )
 # Members and links: revoke an invite (its row id); remove a member — pick a team, pick a
@@ -145,6 +146,9 @@ def owner(decoded: tuple[str, tuple[int | str, ...]]) -> int:
     """The user id an owned button (CONSENT, FORGET, LANG, SETTINGS) was shown to."""
     return int(decoded[1][-1])
 
+
+# The weekly digest's "team drill" button: team id, activity.
+DIGEST = Kind("dg", {"d": ("int", "key")})
 
 # Every kind, for tests that walk them all.
 KINDS = tuple(v for v in list(globals().values()) if isinstance(v, Kind))

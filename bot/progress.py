@@ -230,3 +230,16 @@ def change_reminder(db: Database, user_id: int, tag: str, value: str | None) -> 
     if tag == "d" and value in PRESET_DAYS:
         return storage.set_reminder(db, user_id, days=PRESET_DAYS[value])
     return storage.get_reminder(db, user_id)
+
+
+def digest_setting(db: Database, user_id: int) -> bool | None:
+    """Whether a supervisor wants the Monday digest; None for someone who leads no team."""
+    if not storage.led_team_ids(db, user_id):
+        return None
+    return storage.digest_enabled(db, user_id)
+
+
+def set_digest(db: Database, user_id: int, on: bool) -> bool | None:
+    if storage.led_team_ids(db, user_id):
+        storage.set_digest(db, user_id, on)
+    return digest_setting(db, user_id)

@@ -49,7 +49,8 @@ async def settings_command(update: Update, context: ShopContext) -> None:
             context.reminders.schedule(rem)
     else:
         rem = progress.reminder_of(context.db, user.id)
-    await send(message, settings_view(rem, lang, context.settings.timezone))
+    digest = progress.digest_setting(context.db, user.id)
+    await send(message, settings_view(rem, lang, context.settings.timezone, digest))
 
 
 async def settings_button(update: Update, context: ShopContext) -> None:
@@ -64,9 +65,14 @@ async def settings_button(update: Update, context: ShopContext) -> None:
     tag, fields = decoded
     lang = user.language
     await query.answer(plain("settings.saved", lang))
-    rem = progress.change_reminder(
-        context.db, user.id, tag, str(fields[0]) if tag in ("t", "d") else None
-    )
-    if context.reminders is not None:
-        context.reminders.schedule(rem)
-    await edit(query, settings_view(rem, lang, context.settings.timezone))
+    if tag == "g":
+        digest = progress.set_digest(context.db, user.id, fields[0] == "on")
+        rem = progress.reminder_of(context.db, user.id)
+    else:
+        rem = progress.change_reminder(
+            context.db, user.id, tag, str(fields[0]) if tag in ("t", "d") else None
+        )
+        digest = progress.digest_setting(context.db, user.id)
+        if context.reminders is not None:
+            context.reminders.schedule(rem)
+    await edit(query, settings_view(rem, lang, context.settings.timezone, digest))

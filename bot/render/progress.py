@@ -46,7 +46,7 @@ def task_titles(kb: Knowledge, task_ids: Iterable[str], lang: str) -> dict[str, 
     return {task_id: kb.tasks[task_id].title.get(kl(lang)) for task_id in task_ids}
 
 
-def settings_view(rem: Reminder, lang: str, tz: str) -> View:
+def settings_view(rem: Reminder, lang: str, tz: str, digest: bool | None = None) -> View:
     """The reminder settings with their buttons (which act only for `rem.user_id`)."""
     uid = rem.user_id
     names = plain("day.names", lang).split(",")
@@ -76,4 +76,7 @@ def settings_view(rem: Reminder, lang: str, tz: str) -> View:
             (plain("btn.days_weekend", lang), callbacks.SETTINGS.encode("d", "we", uid)),
         ],
     ]
+    if digest is not None:  # supervisors: the Monday digest on or off
+        key, flip = ("settings.digest_on", "off") if digest else ("settings.digest_off", "on")
+        rows.append([(plain(key, lang), callbacks.SETTINGS.encode("g", flip, uid))])
     return text, rows

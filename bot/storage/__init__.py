@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bot.storage.backup import *
 from bot.storage.base import *
+from bot.storage.digests import *
 from bot.storage.drills import *
 from bot.storage.export import *
 from bot.storage.learned import *

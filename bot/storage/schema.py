@@ -262,3 +262,15 @@ def _m0005(db: Database) -> None:
             at TEXT NOT NULL,
             PRIMARY KEY (walk_id, turn)
         )""")
+
+
+@migrations(name="0006_digests")
+def _m0006(db: Database) -> None:
+    # The weekly digest per supervisor: whether they want it, and the ISO week last sent,
+    # so a digest missed while the bot was down is sent once on return, never twice.
+    db.execute("""
+        CREATE TABLE digests (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            last_week TEXT                      -- ISO week of the last digest, e.g. 2026-W49
+        )""")
