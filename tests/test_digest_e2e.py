@@ -115,7 +115,7 @@ async def test_forgetting_alert_and_team_drill_button(tmp_path: Path) -> None:
             await settle()
             [digest] = digests(server, SUE.id)
             assert "T3.3" in (digest.text or "") and "2/2" in (digest.text or "")
-            [(label, data)] = [(lb, d) for lb, d in buttons(digest) if d.startswith("dg:")]
+            [(_label, data)] = [(lb, d) for lb, d in buttons(digest) if d.startswith("dg:")]
             assert data == f"dg:d:{storage.get_user(h.state.db, AMY.id).team_id}:T3.3"  # type: ignore[union-attr]
             # Another team's supervisor, staff, or a forged team: the stale answer.
             for who, forged in ((AMY, data), (SUE, "dg:d:999:T3.3"), (SUE, "dg:d:1:T9.9")):
