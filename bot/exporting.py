@@ -12,10 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -404,10 +402,8 @@ def build_export_at(
 ) -> Export:
     """`build_export` on a connection of its own, for a worker thread: the bot's `Database`
     belongs to the event loop's thread. query_only: this connection can never write."""
-    with closing(sqlite3.connect(db_path)) as conn:
-        conn.execute("PRAGMA busy_timeout = 5000")
-        conn.execute("PRAGMA query_only = ON")
-        return build_export(Database(conn), kb, team, rng, tz, now, lang)
+    with storage.reading(db_path) as db:
+        return build_export(db, kb, team, rng, tz, now, lang)
 
 
 def write_files(export: Export, out_dir: Path) -> list[Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Update
@@ -19,9 +20,11 @@ async def send_digests(context: ShopContext) -> None:
     """Every supervisor whose digest of this week is due gets one message per team they lead."""
     db, tz, now = context.db, context.settings.tz, context.now()
     week = digest.iso_week(now, tz)
+    path = context.settings.database_path
     for user in digest.due(db, now, tz):
+        teams = await asyncio.to_thread(digest.build_at, path, context.library, user, now, tz)
         try:
-            for team_digest in digest.build(db, context.library, user, now, tz):
+            for team_digest in teams:
                 view = digest_view(context.kb, team_digest, week, user.language)
                 await send_to(context, user.id, view)
         except Forbidden:

@@ -6,9 +6,11 @@ tests can move time without sleeping.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlite_utils import Database
@@ -55,6 +57,16 @@ def immediate(db: Database) -> Iterator[Database]:
         db.conn.rollback()
         raise
     db.conn.execute("COMMIT")
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[Database]:
+    """A read-only connection of its own, for a worker thread: the bot's `Database` belongs
+    to the event loop's thread (one connection per thread). query_only: it can never write."""
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA query_only = ON")
+        yield Database(conn)
 
 
 def _one(db: Database, sql: str, params: Any = ()) -> dict[str, Any] | None:
