@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import storage, walking
+from bot import outcomes, storage
 from bot.storage import iso
 from knowledge.library import load_library
 from knowledge.walks import ESCALATE, FIXED, next_of
@@ -101,15 +101,15 @@ def main() -> int:
             "SELECT user_id FROM team_leads LIMIT 1")))["user_id"])  # fmt: skip
         admin = storage.User(0, "admin", None, "zh-TW", "admin", None, None, True)
         assert sup is not None
-        ms, faults = timed(lambda: walking.faults_for(db, kb, sup, None, NOW, TZ))
+        ms, faults = timed(lambda: outcomes.faults_for(db, kb, sup, None, NOW, TZ))
         print(f"/faults, one supervisor's team: {ms:.1f} ms ({faults.total} this week)")  # type: ignore[union-attr]
-        ms, faults = timed(lambda: walking.faults_for(db, kb, admin, None, NOW, TZ))
+        ms, faults = timed(lambda: outcomes.faults_for(db, kb, admin, None, NOW, TZ))
         print(f"/faults, admin over 200 teams: {ms:.1f} ms ({faults.total} this week, "  # type: ignore[union-attr]
               f"{faults.open_count} open)")  # type: ignore[union-attr]  # fmt: skip
         team = sup.team_id or 1
-        ms, _ = timed(lambda: walking.week_faults(db, kb, team, NOW, TZ))
+        ms, _ = timed(lambda: outcomes.week_faults(db, kb, team, NOW, TZ))
         print(f"week_faults (digest), one team: {ms:.1f} ms")
-        ms, stats = timed(lambda: walking.walk_stats(db, kb), runs=3)
+        ms, stats = timed(lambda: outcomes.walk_stats(db, kb), runs=3)
         print(f"walk-stats over all {args.walks}: {ms:.0f} ms ({len(stats)} cards)")  # type: ignore[arg-type]
         db.close()
     return 0

@@ -313,14 +313,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_walk_stats(args: argparse.Namespace) -> int:
     """Per walkable card, which step fixes it most often (for trainers; nothing reorders)."""
-    from bot import storage, walking
+    from bot import outcomes, storage
     from bot.render.walk import stats_lines
 
     settings = _settings()
     kb, _matcher = _load_matcher(settings)
     db = storage.open_db(settings.database_path)
     try:
-        stats = walking.walk_stats(db, kb)
+        stats = outcomes.walk_stats(db, kb)
     finally:
         db.close()
     lang = "en" if args.lang == "en" else "zh-TW"

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from bot import storage, unanswered, walking
+from bot import outcomes, storage, unanswered
 from bot.access import team_ids_in_scope
 from bot.progress import local_day, week_start
 from bot.reports import member_rows
@@ -77,7 +77,7 @@ class TeamDigest:
     members: list[MemberWeek]  # fewest drills (against expected) first
     alerts: list[Alert]
     unanswered: list[unanswered.Group]
-    faults: walking.Faults
+    faults: outcomes.Faults
 
 
 def recall_by_activity(
@@ -131,7 +131,7 @@ def team_digest(
     groups = unanswered.work_groups(
         library, unanswered.team_groups(db, library, team.id, now), upto=TOP_UNANSWERED
     )[:TOP_UNANSWERED]
-    faults = walking.week_faults(db, kb, team.id, now - timedelta(days=7), tz)
+    faults = outcomes.week_faults(db, kb, team.id, now - timedelta(days=7), tz)
     return TeamDigest(team, members, alerts_for(kb, staff, states, now), groups, faults)
 
 

@@ -10,7 +10,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
-from bot import callbacks, walking
+from bot import callbacks, outcomes, walking
 from bot.access import REFUSAL, may
 from bot.accounts import User
 from bot.callbacks import parse_int
@@ -250,7 +250,7 @@ async def faults_command(update: Update, context: ShopContext) -> None:
         await send(message, (t("walk.faults.bad_team", user.language), []))
         return
     s = context.settings
-    faults = walking.faults_for(context.db, context.kb, user, team_id, context.now(), s.tz)
+    faults = outcomes.faults_for(context.db, context.kb, user, team_id, context.now(), s.tz)
     if faults is None:
         await send(message, (t("walk.faults.bad_team", user.language), []))
         return

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import callbacks, storage, walking
+from bot import callbacks, outcomes, storage, walking
 from bot.render import walk as views
 from knowledge.models import Knowledge, Text
 from knowledge.walks import ESCALATE, FIXED, edges, fill, placeholders, step_index
@@ -113,7 +113,7 @@ def test_the_weeks_faults_for_a_team(db, kb: Knowledge) -> None:  # type: ignore
     assert report is not None and [u.id for u in report.leads] == [2]
     _walk(db, kb, 3, "t33-network-down", ["help"], NOW)  # another team, still open
     _walk(db, kb, 1, "t33-scanner-fail", [], NOW - timedelta(days=7))  # last week
-    faults = walking.week_faults(db, kb, 1, NOW, TZ)
+    faults = outcomes.week_faults(db, kb, 1, NOW, TZ)
     assert faults.start == datetime(2026, 11, 30, tzinfo=TZ)
     assert [(c.card_id, c.walks, c.fixed, c.escalated) for c in faults.cards] == [
         ("t33-pos-freeze", 3, 2, 1)
@@ -128,7 +128,7 @@ def test_walk_stats_say_which_step_fixes_most(db, kb: Knowledge) -> None:  # typ
     for n in range(3):
         _walk(db, kb, 1, "t33-pos-freeze", ["next", "fixed"], NOW + timedelta(hours=n))
     _walk(db, kb, 1, "t33-pos-freeze", ["fixed"], NOW + timedelta(hours=5))
-    [stat] = walking.walk_stats(db, kb)
+    [stat] = outcomes.walk_stats(db, kb)
     assert (stat.card_id, stat.walks, stat.fixed, stat.escalated) == ("t33-pos-freeze", 4, 4, 0)
     assert [(s.step_id, s.reached, s.fixed) for s in stat.steps] == [
         ("wake", 4, 1),

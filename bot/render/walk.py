@@ -7,10 +7,11 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot import callbacks
+from bot.outcomes import CardStat, Faults
 from bot.render.base import Rows, View, kl, pct
 from bot.storage import User, WalkRow
 from bot.texts import Html, plain, t
-from bot.walking import Begun, CardStat, FaultReport, Faults, Moved, Shown
+from bot.walking import Begun, FaultReport, Moved, Shown
 from knowledge.models import Card, Knowledge, Text
 from knowledge.walks import contacts_named, fill, step_index
 
