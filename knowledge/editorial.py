@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.loader import DATA_DIR, OPTIONS_RANGE, Problem, load
+from knowledge.checks import OPTIONS_RANGE
+from knowledge.loader import DATA_DIR, Problem, load
 from knowledge.models import Knowledge, Question
 from knowledge.voice import VoiceFindings, voice_findings
 

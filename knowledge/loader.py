@@ -6,17 +6,16 @@ problems, each `file: entry id: what is wrong`, so trainers see every mistake at
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from knowledge import sections
+from knowledge.checks import Problem, check
 from knowledge.models import (
-    LANGS,
     OFF_TOPIC,
     Activity,
     Attitude,
@@ -29,27 +28,13 @@ from knowledge.models import (
     Question,
     StandardMeta,
     Task,
-    Text,
 )
 from knowledge.normalize import fold_key
-from knowledge.walks import placeholder_problems, walk_problems
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # Telegram limits and the quiz's own limits (characters, per language).
-MESSAGE_LIMIT = 4096
-QUESTION_LIMIT = 300
-OPTION_LIMIT = 100
-EXPLANATION_LIMIT = 200
-TITLE_LIMIT = 100
-ALIASES_RANGE = (5, 12)
-STEPS_RANGE = (3, 10)
-OPTIONS_RANGE = (3, 4)
-MIN_CARDS_PER_ACTIVITY = 2
-MIN_QUESTIONS_PER_ACTIVITY = 6
-
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-SHORT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 TOP_KEYS = (
     "standard",
     "knowledge",
@@ -71,16 +56,6 @@ TOP_KEYS = (
 EXAMPLE_LIMIT = 300
 
 
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    entry: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.entry}: {self.message}"
-
-
 class KnowledgeError(Exception):
     """The knowledge files have problems; `problems` lists them all."""
 
@@ -94,16 +69,6 @@ class _Entry:
     model: BaseModel
     file: str
     source: int  # index of the directory it came from: 0 shipped, 1 extra
-
-
-def _describe(err: Mapping[str, Any]) -> str:
-    loc = ".".join(str(p) for p in err["loc"])
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        return f"unknown field '{loc}'"
-    if err["type"] == "missing":
-        return f"missing field '{loc}'"
-    return f"{loc}: {msg}" if loc else msg
 
 
 def _files(dirs: Iterable[Path]) -> list[tuple[int, Path]]:
@@ -213,7 +178,9 @@ def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
                         problems.append(Problem(name, "standard", "defined twice"))
                     standard = StandardMeta.model_validate(value)
                 except ValidationError as exc:
-                    problems.extend(Problem(name, "standard", _describe(e)) for e in exc.errors())
+                    problems.extend(
+                        Problem(name, "standard", sections.describe(e)) for e in exc.errors()
+                    )
                 continue
             if key in ("smalltalk", "examples", "card_examples"):
                 if not isinstance(value, dict) or not all(
@@ -240,13 +207,13 @@ def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
                             )
                 continue
             if key == "glossary":
-                _glossary(value, name, glossary, problems)
+                sections.glossary(value, name, glossary, problems)
                 continue
             if key == "spelling":
-                _spelling(value, name, spelling, problems)
+                sections.spelling(value, name, spelling, problems)
                 continue
             if key == "contacts":
-                _contacts(value, name, contacts, problems)
+                sections.contacts(value, name, contacts, problems)
                 continue
             if key == "store":
                 store.append((name, value))
@@ -270,7 +237,9 @@ def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
                 try:
                     add(key, models[key].model_validate(raw), name, source)
                 except ValidationError as exc:
-                    problems.extend(Problem(name, ident, _describe(e)) for e in exc.errors())
+                    problems.extend(
+                        Problem(name, ident, sections.describe(e)) for e in exc.errors()
+                    )
 
     files = {kind: {k: e.file for k, e in d.items()} for kind, d in entries.items()}
     tasks = {k: e.model for k, e in entries["tasks"].items()}
@@ -308,141 +277,11 @@ def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
         glossary=list({id(t): t for t in glossary.values()}.values()),
         spelling=spelling,
     )
-    store_name, store_contacts = _store(store, contacts, problems)
+    store_name, store_contacts = sections.store(store, contacts, problems)
     kb = replace(kb, contacts=contacts, store_contacts=store_contacts, store_name=store_name)
     std_file = files["tasks"].get(next(iter(tasks), ""), _display(data_dir / "standard.yaml"))
     problems.extend(check(kb, files, std_file))
     return Loaded(kb, problems, files, std_file)
-
-
-def _glossary(
-    value: object, file: str, terms: dict[str, GlossaryTerm], problems: list[Problem]
-) -> None:
-    """Add a file's glossary terms; a zh term defined twice is a problem (which one wins?)."""
-    if not isinstance(value, list):
-        problems.append(Problem(file, "glossary", "must be a list of terms (zh, en, avoid)"))
-        return
-    for i, raw in enumerate(value):
-        ident = str(raw.get("zh", f"#{i + 1}")) if isinstance(raw, dict) else f"#{i + 1}"
-        try:
-            term = GlossaryTerm.model_validate(raw)
-        except ValidationError as exc:
-            problems.extend(Problem(file, f"glossary.{ident}", _describe(e)) for e in exc.errors())
-            continue
-        for avoid in term.avoid:
-            # Rejecting part of the right term would reject every right use of it.
-            if _words(avoid) in _words(term.en):
-                problems.append(
-                    Problem(file, f"glossary.{ident}", f"avoid '{avoid}' is part of '{term.en}'")
-                )
-        for zh in (term.zh, *term.zh_also):
-            if zh in terms:
-                problems.append(Problem(file, f"glossary.{zh}", "term defined twice"))
-            else:
-                terms[zh] = term
-
-
-def _spelling(value: object, file: str, pairs: dict[str, str], problems: list[Problem]) -> None:
-    """Add a file's spelling pairs (wrong → right), compared in lower case."""
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip()
-        for k, v in value.items()
-    ):
-        problems.append(Problem(file, "spelling", "must map a wrong spelling to the right one"))
-        return
-    for wrong, right in value.items():
-        key = _words(wrong)
-        if key == _words(right):
-            problems.append(Problem(file, f"spelling.{wrong}", "wrong and right are the same"))
-        elif key in pairs:
-            problems.append(Problem(file, f"spelling.{wrong}", "listed twice"))
-        else:
-            pairs[key] = right.strip()
-
-
-CONTACT_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-CONTACT_LIMIT = 120
-
-
-def _contacts(
-    value: object, file: str, contacts: dict[str, Contact], problems: list[Problem]
-) -> None:
-    """The contacts texts may name as {key}, each with a label and its generic wording."""
-    if not isinstance(value, dict):
-        problems.append(Problem(file, "contacts", "must map a key to its label and generic text"))
-        return
-    for key, raw in value.items():
-        where = f"contacts.{key}"
-        if not isinstance(key, str) or not CONTACT_KEY.match(key):
-            problems.append(Problem(file, where, "key must be a-z, 0-9 and '_'"))
-            continue
-        if key in contacts:
-            problems.append(Problem(file, where, "defined twice"))
-            continue
-        try:
-            contact = Contact.model_validate(raw)
-        except ValidationError as exc:
-            problems.extend(Problem(file, where, _describe(e)) for e in exc.errors())
-            continue
-        for msg in _missing_langs(contact):
-            problems.append(Problem(file, where, msg))
-        contacts[key] = contact
-
-
-def _store(
-    sections: list[tuple[str, object]], contacts: dict[str, Contact], problems: list[Problem]
-) -> tuple[Text | None, dict[str, Text]]:
-    """The store's name and own contacts (store.yaml): known keys, one text or zh/en each."""
-    if not sections:
-        return None, {}
-    for file, _raw in sections[1:]:
-        problems.append(Problem(file, "store", f"defined twice (also in {sections[0][0]})"))
-    file, raw = sections[0]
-    if not isinstance(raw, dict) or not set(raw) <= {"name", "contacts"}:
-        problems.append(Problem(file, "store", "must hold 'name' and 'contacts'"))
-        return None, {}
-
-    def text(where: str, value: object) -> Text | None:
-        if isinstance(value, str | int | float) and str(value).strip():
-            return Text(zh=str(value), en=str(value))
-        try:
-            t = Text.model_validate(value)
-        except ValidationError:
-            problems.append(Problem(file, where, "must be one text, or zh and en"))
-            return None
-        if not t.zh or not t.en:
-            problems.append(Problem(file, where, "needs both zh and en (or one text for both)"))
-            return None
-        return t
-
-    name = text("store.name", raw["name"]) if raw.get("name") is not None else None
-    own: dict[str, Text] = {}
-    given = raw.get("contacts") or {}
-    if not isinstance(given, dict):
-        problems.append(Problem(file, "store.contacts", "must map a contact key to its text"))
-        return name, own
-    for key, value in given.items():
-        where = f"store.contacts.{key}"
-        if key not in contacts:
-            known = ", ".join(sorted(contacts))
-            problems.append(Problem(file, where, f"unknown contact (known: {known})"))
-            continue
-        t = text(where, value)
-        if t is None:
-            continue
-        if max(len(t.zh), len(t.en)) > CONTACT_LIMIT:
-            problems.append(Problem(file, where, f"over {CONTACT_LIMIT} characters"))
-            continue
-        if "{" in t.zh + t.en or "}" in t.zh + t.en:
-            problems.append(Problem(file, where, "no braces in a contact"))
-            continue
-        own[key] = t
-    return name, own
-
-
-def _words(text: str) -> str:
-    """Lower case, single spaces: how glossary and spelling entries are compared."""
-    return " ".join(text.lower().split())
 
 
 def _examples(
@@ -483,191 +322,3 @@ def load_knowledge_or_raise(extra_dir: Path | None = None, data_dir: Path = DATA
     if problems:
         raise KnowledgeError(problems)
     return kb
-
-
-# --- cross checks -------------------------------------------------------------------------
-
-
-def _texts(model: BaseModel, prefix: str = "") -> Iterable[tuple[str, Text]]:
-    """Every bilingual Text inside a model, with a readable path."""
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        items = value if isinstance(value, list) else [value]
-        for i, item in enumerate(items):
-            path = f"{prefix}{name}" + (f"[{i + 1}]" if isinstance(value, list) else "")
-            if isinstance(item, Text):
-                yield path, item
-            elif isinstance(item, BaseModel):
-                yield from _texts(item, path + ".")
-
-
-def _missing_langs(model: BaseModel) -> Iterable[str]:
-    for path, text in _texts(model):
-        for lang in LANGS:
-            if not getattr(text, lang):
-                yield f"{path}: missing {lang} text"
-
-
-def card_length(card: Card, lang: str) -> int:
-    """Characters of a card rendered as one message (title, steps, escalation, codes)."""
-    parts = [card.title.get(lang), *(s.get(lang) for s in card.steps)]
-    if card.escalate:
-        parts.append(card.escalate.get(lang))
-    return sum(len(p) + 8 for p in parts) + 40 + 10 * len(card.indicators)
-
-
-def check(kb: Knowledge, files: dict[str, dict[str, str]], std_file: str) -> list[Problem]:
-    """Every rule the checker knows across entries: references, counts, limits, clashes."""
-    out: list[Problem] = []
-
-    def p(file: str, entry: str, msg: str) -> None:
-        out.append(Problem(file, entry, msg))
-
-    id_rules = {
-        "knowledge": re.compile(r"^K\d{2}$"),
-        "skills": re.compile(r"^S\d{2}$"),
-        "attitudes": re.compile(r"^A\d{2}$"),
-    }
-    for kind, rule in id_rules.items():
-        for ident, model in getattr(kb, kind).items():
-            f = files[kind][ident]
-            if not rule.match(ident):
-                p(
-                    f,
-                    ident,
-                    f"id should look like {rule.pattern.strip('^$').replace(chr(92) + 'd', '9')}",
-                )
-            for msg in _missing_langs(model):
-                p(f, ident, msg)
-
-    if kb.standard is not None:
-        for msg in _missing_langs(kb.standard):
-            p(std_file, "standard", msg)
-    elif kb.tasks:
-        p(std_file, "standard", "missing the 'standard' section (code, name, version, date)")
-
-    for task in kb.tasks.values():
-        f = files["tasks"][task.id]
-        if not re.match(r"^T\d$", task.id):
-            p(f, task.id, "task id should look like T1")
-        for msg in _missing_langs(Task.model_validate({**task.model_dump(), "activities": []})):
-            p(f, task.id, msg)
-        for ref in task.knowledge:
-            if ref not in kb.knowledge:
-                p(f, task.id, f"unknown knowledge item {ref}")
-        for ref in task.skills:
-            if ref not in kb.skills:
-                p(f, task.id, f"unknown skill {ref}")
-        for act in task.activities:
-            if not re.match(rf"^{re.escape(task.id)}\.\d+$", act.id):
-                p(f, act.id, f"activity id should start with {task.id}.")
-            for msg in _missing_langs(act):
-                p(f, act.id, msg)
-            for ind in act.indicators:
-                if not re.match(rf"^P{re.escape(act.id[1:])}\.\d+$", ind.id):
-                    p(f, ind.id, f"indicator id should start with P{act.id[1:]}.")
-            for o in act.outputs:
-                if not re.match(rf"^O{re.escape(act.id[1:])}\.\d+$", o.id):
-                    p(f, o.id, f"output id should start with O{act.id[1:]}.")
-            if not act.indicators:
-                p(f, act.id, "activity has no behaviour indicators")
-
-    alias_owner: dict[str, str] = {}
-    for card in kb.cards.values():
-        f = files["cards"][card.id]
-        c = card.id
-        if not SHORT_ID.match(c):
-            p(f, c, "card id must be a-z, 0-9 and '-', at most 24 characters")
-        # The walk's texts are checked with the rest of the walk (walk_problems).
-        for msg in _missing_langs(card.model_copy(update={"walk": None})):
-            p(f, c, msg)
-        card_act = kb.activities.get(card.activity)
-        if card_act is None:
-            p(f, c, f"unknown activity {card.activity}")
-        if not card.indicators:
-            p(f, c, "no indicators: name the behaviour indicators this card serves")
-        for ind_id in card.indicators:
-            if ind_id not in kb.indicators:
-                p(f, c, f"unknown indicator {ind_id}")
-            elif card_act is not None and ind_id not in {i.id for i in card_act.indicators}:
-                p(f, c, f"indicator {ind_id} belongs to another activity than {card.activity}")
-        for lang in LANGS:
-            n = len(getattr(card.aliases, lang))
-            if not ALIASES_RANGE[0] <= n <= ALIASES_RANGE[1]:
-                p(f, c, f"{n} {lang} aliases (need {ALIASES_RANGE[0]}–{ALIASES_RANGE[1]})")
-            if len(card.title.get(lang)) > TITLE_LIMIT:
-                p(f, c, f"{lang} title over {TITLE_LIMIT} characters")
-            if card_length(card, lang) > MESSAGE_LIMIT:
-                p(f, c, f"{lang} card over Telegram's {MESSAGE_LIMIT}-character message limit")
-        if not STEPS_RANGE[0] <= len(card.steps) <= STEPS_RANGE[1]:
-            p(f, c, f"{len(card.steps)} steps (need {STEPS_RANGE[0]}–{STEPS_RANGE[1]})")
-        if card.escalate is None:
-            p(f, c, "missing 'escalate': say when to escalate and to whom")
-        for ref in card.related:
-            if ref == c:
-                p(f, c, "related to itself")
-            elif ref not in kb.cards:
-                p(f, c, f"unknown related card {ref}")
-        for msg in [*walk_problems(card), *placeholder_problems(card, set(kb.contacts))]:
-            p(f, c, msg)
-        for alias in {fold_key(a) for a in card.aliases.all()}:
-            if not alias:
-                p(f, c, "an alias is empty after removing punctuation")
-                continue
-            owner = alias_owner.setdefault(alias, c)
-            if owner != c:
-                p(f, c, f"alias '{alias}' is also an alias of card {owner}")
-
-    for q in kb.questions.values():
-        f = files["questions"][q.id]
-        i = q.id
-        if not SHORT_ID.match(i):
-            p(f, i, "question id must be a-z, 0-9 and '-', at most 24 characters")
-        for msg in _missing_langs(q):
-            p(f, i, msg)
-        q_act = kb.activities.get(q.activity)
-        if q_act is None:
-            p(f, i, f"unknown activity {q.activity}")
-        for ind_id in q.indicators:
-            if ind_id not in kb.indicators:
-                p(f, i, f"unknown indicator {ind_id}")
-            elif q_act is not None and ind_id not in {x.id for x in q_act.indicators}:
-                p(f, i, f"indicator {ind_id} belongs to another activity than {q.activity}")
-        if q.card is None:
-            p(f, i, "missing 'card': the card that teaches it")
-        elif q.card not in kb.cards:
-            p(f, i, f"unknown card {q.card}")
-        elif kb.cards[q.card].activity != q.activity:
-            p(f, i, f"card {q.card} teaches {kb.cards[q.card].activity}, not {q.activity}")
-        n = len(q.options)
-        if not OPTIONS_RANGE[0] <= n <= OPTIONS_RANGE[1]:
-            p(f, i, f"{n} options (need {OPTIONS_RANGE[0]}–{OPTIONS_RANGE[1]})")
-        right = sum(o.correct for o in q.options)
-        if right != 1:
-            p(f, i, f"{right} correct options (need exactly one)")
-        for lang in LANGS:
-            if len(q.question.get(lang)) > QUESTION_LIMIT:
-                p(f, i, f"{lang} question over {QUESTION_LIMIT} characters")
-            if len(q.explanation.get(lang)) > EXPLANATION_LIMIT:
-                p(f, i, f"{lang} explanation over {EXPLANATION_LIMIT} characters")
-            texts = [o.get(lang) for o in q.options]
-            for k, t in enumerate(texts, 1):
-                if not t:
-                    p(f, i, f"option {k}: missing {lang} text")
-                elif len(t) > OPTION_LIMIT:
-                    p(f, i, f"option {k}: {lang} text over {OPTION_LIMIT} characters")
-            keys = [fold_key(t) for t in texts if t]
-            if len(set(keys)) != len(keys):
-                p(f, i, f"two {lang} options say the same thing")
-
-    if kb.cards or kb.questions:
-        for act_id in kb.activities:
-            where = files["tasks"].get(act_id.split(".")[0], std_file)
-            n_cards = len(kb.cards_for(act_id))
-            n_q = len(kb.questions_for(act_id))
-            if n_cards < MIN_CARDS_PER_ACTIVITY:
-                p(where, act_id, f"{n_cards} cards (need at least {MIN_CARDS_PER_ACTIVITY})")
-            if n_q < MIN_QUESTIONS_PER_ACTIVITY:
-                p(where, act_id, f"{n_q} questions (need at least {MIN_QUESTIONS_PER_ACTIVITY})")
-
-    return out
