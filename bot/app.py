@@ -14,7 +14,6 @@ from urllib.parse import urlparse
 from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -27,9 +26,11 @@ from telegram.ext import (
 
 from bot import callbacks, storage
 from bot.context import BotState, ShopContext
-from bot.reminders import ReminderScheduler
+from bot.ratelimit import PacedRateLimiter
+from bot.reminders import ReminderScheduler, expire_drills
 from bot.settings import Settings
 from bot.texts import both, plain
+from bot.updates import PerChatProcessor
 from handlers import admin, ask, browse, drill, errors, progress, reminders, start
 from knowledge.library import Library, load_library
 from knowledge.loader import KnowledgeError
@@ -46,11 +47,15 @@ def build_application(
     clock: Callable[[], datetime] | None = None,
     mode: str = "polling",
     library: Library | None = None,
+    minute_sweep: bool = True,
+    http_timeout: float | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The whole bot, ready for run_polling/run_webhook or initialize/start in tests.
 
     `library` is the knowledge and matcher already built (tests share one); without it they
-    are loaded from the knowledge files at start-up.
+    are loaded from the knowledge files at start-up. `minute_sweep=False` leaves out the
+    every-minute reminder job (tests with a fake clock call `sweep` themselves);
+    `http_timeout` shortens PTB's 5 s connect/read/write timeouts (fault tests).
     """
     context_types = ContextTypes(context=ShopContext, bot_data=BotState)
 
@@ -65,32 +70,50 @@ def build_application(
             await app.bot.set_my_commands(
                 [BotCommand(c, plain(f"cmd.{c}", lang)) for c in MENU], language_code=code
             )
-        state.reminders = ReminderScheduler(
-            app.job_queue, settings.tz, callback=reminders.send_reminder
-        )
-        missed = state.reminders.rebuild(state.db, state.clock())
+        now = state.clock()
+
+        async def send_one(user_id: int) -> None:
+            await reminders.send_reminder(ShopContext(app), user_id)
+
+        state.reminders = ReminderScheduler(settings.tz, send_one)
+        # Before polling starts: yesterday's unfinished drills end; a drill the last run
+        # left without its next question gets it now (answers were committed before acks).
+        expire_drills(state.db, now, settings.tz)
+        resumed = await drill.resume_stalled(ShopContext(app))
+        # Reminders missed while down are due at the first sweep, right after start.
+        state.reminders.start(app.job_queue, now, every_minute=minute_sweep)
         log.info(
-            "ShopCoach started as @%s, mode %s, database %s (%d missed reminders sent)",
+            "ShopCoach started as @%s, mode %s, database %s (%d drills resumed)",
             app.bot.username,
             mode,
             settings.database_path,
-            missed,
+            resumed,
         )
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
         state: BotState = app.bot_data
+        if state.reminders is not None:
+            await state.reminders.stop()
         if state.db is not None:
             state.db.close()
             state.db = None
 
+    builder = ApplicationBuilder()
+    if http_timeout is not None:
+        builder = (
+            builder.read_timeout(http_timeout)
+            .write_timeout(http_timeout)
+            .connect_timeout(http_timeout)
+        )
     app = (
-        ApplicationBuilder()
-        .token(settings.telegram_bot_token)
+        builder.token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         .defaults(Defaults(tzinfo=settings.tz))
-        # max_retries>0: a 429 is waited out and the message sent, not dropped.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Replies before reminders, under 30 messages/s; 429s waited out; safe retries only.
+        .rate_limiter(PacedRateLimiter())
+        # Chats run concurrently, each chat's updates in order (no head-of-line blocking).
+        .concurrent_updates(PerChatProcessor())
         .context_types(context_types)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -189,6 +212,7 @@ def run_bot(
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     logging.getLogger().setLevel(settings.log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     secret = secret_token or settings.webhook_secret
     if webhook_url and not secret:
         print(both("cli.no_webhook_secret"), file=sys.stderr)  # noqa: T201

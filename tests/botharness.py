@@ -61,6 +61,14 @@ class Harness:
         await self.server.wait_for(lambda s: len(s.calls_of("answerCallbackQuery")) > before)
         return self.server.calls_of("answerCallbackQuery")[before]
 
+    async def sweep(self) -> int:
+        """Run the reminder sweep at the fake clock's time and wait until what it found is sent."""
+        reminders = self.state.reminders
+        assert reminders is not None and self.state.db is not None
+        queued = reminders.sweep(self.state.db, self.clock())
+        await reminders.drain()
+        return queued
+
     async def quiet(self, seconds: float = 0.3) -> None:
         """Let the bot process what was sent (for asserting that nothing was sent)."""
         import asyncio
@@ -121,7 +129,9 @@ async def running_app(
     from the files the way `python -m bot run` does.
     """
     library = None if real_startup or settings.extra_knowledge_dir else shipped_library()
-    app = build_application(settings, clock=clock, library=library)
+    # The fake clock stands still: the every-minute reminder sweep (real time) is left out;
+    # tests sweep with `h.sweep()`. The start-up sweep still runs, as in `python -m bot run`.
+    app = build_application(settings, clock=clock, library=library, minute_sweep=False)
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
