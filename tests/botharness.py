@@ -121,7 +121,12 @@ def shipped_library() -> Library:
 
 @asynccontextmanager
 async def running_app(
-    server: FakeBotApi, settings: Settings, clock: Clock, *, real_startup: bool = False
+    server: FakeBotApi,
+    settings: Settings,
+    clock: Clock,
+    *,
+    real_startup: bool = False,
+    http_timeout: float | None = None,
 ) -> AsyncIterator[Harness]:
     """The real Application, polling the fake server, until the block ends (a clean stop).
 
@@ -131,7 +136,9 @@ async def running_app(
     library = None if real_startup or settings.extra_knowledge_dir else shipped_library()
     # The fake clock stands still: the every-minute reminder sweep (real time) is left out;
     # tests sweep with `h.sweep()`. The start-up sweep still runs, as in `python -m bot run`.
-    app = build_application(settings, clock=clock, library=library, minute_sweep=False)
+    app = build_application(
+        settings, clock=clock, library=library, minute_sweep=False, http_timeout=http_timeout
+    )
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
