@@ -55,6 +55,7 @@ class BotProcess:
         self.env = env
         self.proc: subprocess.Popen[bytes] | None = None
         self.started = 0.0
+        self.cpu_at_poll = 0.0  # CPU seconds (user + system) the process had used by then
         self._log_file: IO[bytes] | None = None
 
     def start(self) -> None:
@@ -86,12 +87,23 @@ class BotProcess:
         while True:
             polls = self.server.calls_of("getUpdates")[self._polls :]
             if polls:
+                self.cpu_at_poll = self.cpu_seconds()
                 return polls[0].received - self.started
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"the bot exited with {self.proc.returncode}")
             if time.monotonic() > deadline:
                 raise TimeoutError("the bot did not start polling")
             await asyncio.sleep(0.005)
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the process (Linux /proc), 0.0 if unknown."""
+        if self.proc is None:
+            return 0.0
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def kill(self) -> None:
         """kill -9: no shutdown, no flush, no goodbye."""
