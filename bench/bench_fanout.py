@@ -7,8 +7,8 @@ The real `python -m bot run` (a child process) polls tests/fakebot.py in this pr
 its flood limit on: more than 30 messages in any rolling second gets 429 + retry_after 1.
 A copy of the seeded database (bench/seed_db.py; default /tmp/shop-10k.db) is set so every
 user's reminder is due at the same minute, a few seconds after the bot has started, with no
-drill done today. Meanwhile 20 of those users ask questions in private, one every 0.5 s
-(each waits for its answer before asking again), until the fan-out ends.
+drill done today. Meanwhile 20 of those users take turns asking a question in private, one
+every 2 s (--ask-every; each after the previous answer), until the fan-out ends.
 
 Printed: reminders sent, lost (due users who got none), duplicated (a second one the same
 day), total time from the due minute to the last reminder and its ratio to 10,000 / 30 s,
@@ -131,7 +131,7 @@ async def run(args: argparse.Namespace, work: Path) -> None:
                         latencies.append(reply.received - t0)
                 except AssertionError:
                     latencies.append(60.0)
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(args.ask_every)
 
         await asyncio.sleep(max(0.0, t_due - time.monotonic() - 2))
         asker = asyncio.create_task(ask_loop())
@@ -185,7 +185,7 @@ async def run(args: argparse.Namespace, work: Path) -> None:
         print(f"askers also reminded: {sum(1 for u in asker_ids if per_user[u])}/20")
         if restarted:
             print(f"kill -9 at {args.kill_at}; restart to polling {restart_s:.2f} s")
-    cmd = f"--kill-at {args.kill_at}" if args.kill_at else ""
+    cmd = f"--ask-every {args.ask_every} --kill-at {args.kill_at}"
     print(f"reproduce: .venv/bin/python bench/bench_fanout.py --db {args.db} {cmd}".rstrip())
 
 
@@ -193,6 +193,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", type=Path, default=Path("/tmp/shop-10k.db"))
     parser.add_argument("--kill-at", type=int, default=0)
+    parser.add_argument("--ask-every", type=float, default=2.0, help="seconds between questions")
     parser.add_argument("--lead", type=float, default=10.0, help="seconds of start-up room")
     parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args()

@@ -2,12 +2,11 @@
 
 Every request PTB makes (except getUpdates) passes through `PacedRateLimiter`:
 
-- Messages (send*, edit*, copy, forward) take a slot from one `Pacer` that hands out slots
-  at a steady rate under Telegram's ~30 messages/s (strictly spaced, no bursts, so no
-  one-second window ever holds more than 30). Two lanes: replies to people talking to the
-  bot, and bulk (reminders, `rate_limit_args=BULK`). A free slot always goes to a waiting
-  reply first, so a reminder fan-out uses whatever replies leave and never delays them by
-  more than a slot or two.
+- Messages (send*, edit*, copy, forward) take a slot from one `Pacer`: at most 29 in any
+  rolling second (Telegram allows ~30), spread at least ~28 ms apart. Two lanes: replies to
+  people talking to the bot, and bulk (reminders, `rate_limit_args=BULK`). A free slot
+  always goes to a waiting reply first, so a reminder fan-out uses whatever replies leave
+  (29/s when no one is talking) and delays a reply by a slot or two at most.
 - Groups also keep Telegram's 20 messages a minute, per group, before taking a slot.
 - 429 Too Many Requests: wait `retry_after` (holding every slot for a bot-wide 429) and send
   again, as often as it takes — never dropped.
@@ -39,9 +38,8 @@ log = logging.getLogger(__name__)
 
 BULK = "bulk"  # rate_limit_args of a broadcast send (a reminder): it waits behind replies
 
-# Slots a second for every message the bot sends: under Telegram's 30 with room for jitter
-# (30 strictly spaced slots span 1.017 s).
-MESSAGES_PER_SECOND = 29.5
+# Messages in any rolling second, for everything the bot sends: one under Telegram's 30.
+MESSAGES_PER_SECOND = 29
 GROUP_PER_MINUTE = 20
 NETWORK_RETRIES = 5
 
@@ -85,11 +83,22 @@ def not_delivered(exc: NetworkError) -> bool:
 
 
 class Pacer:
-    """Hands out send slots strictly spaced at `rate` per second; lane 0 before lane 1."""
+    """Hands out send slots, lane 0 before lane 1: at most `per_second` in any rolling second,
+    never two closer than `0.8 / per_second` s.
 
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate
-        self._next = 0.0
+    The rolling window holds the rate even when the event loop wakes up late (a busy or
+    shared machine): late slots catch up instead of being lost. The minimum gap keeps the
+    sends spread out, and is the jitter margin: as long as network delays differ by less
+    than one gap (~28 ms), Telegram never sees more than `per_second + 1` in a second.
+    """
+
+    def __init__(self, per_second: int, window: float = 1.0) -> None:
+        self.cap = per_second
+        self.window = window
+        self.min_gap = 0.8 * window / per_second
+        self._grants: deque[float] = deque()
+        self._last = float("-inf")
+        self._hold_until = 0.0
         self._lanes: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
@@ -112,15 +121,25 @@ class Pacer:
     def hold(self, seconds: float) -> None:
         """Give no slot for `seconds` (Telegram said to wait)."""
         loop = asyncio.get_running_loop()
-        self._next = max(self._next, loop.time() + seconds)
+        self._hold_until = max(self._hold_until, loop.time() + seconds)
 
-    def _pop(self) -> asyncio.Future[None] | None:
-        for lane in self._lanes:
+    def _pop(self) -> tuple[int, asyncio.Future[None]] | None:
+        for n, lane in enumerate(self._lanes):
             while lane:
                 fut = lane.popleft()
                 if not fut.done():
-                    return fut
+                    return n, fut
         return None
+
+    def _free_at(self, now: float) -> float:
+        """The earliest moment the next slot may be given."""
+        grants = self._grants
+        while grants and grants[0] <= now - self.window:
+            grants.popleft()
+        at = max(self._hold_until, self._last + self.min_gap)
+        if len(grants) >= self.cap:
+            at = max(at, grants[0] + self.window)
+        return at
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -130,17 +149,19 @@ class Pacer:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            delay = self._next - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            now = loop.time()
+            at = self._free_at(now)
+            if at > now:
+                await asyncio.sleep(at - now)
                 continue  # a reply may have come in meanwhile; pick again
-            lane = 0 if any(not f.done() for f in self._lanes[0]) else 1
-            fut = self._pop()
-            if fut is None:
+            picked = self._pop()
+            if picked is None:
                 continue
+            lane, fut = picked
             fut.set_result(None)
             self.granted[lane] += 1
-            self._next = loop.time() + self.interval
+            self._grants.append(now)
+            self._last = now
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -159,12 +180,12 @@ class PacedRateLimiter(BaseRateLimiter[str]):
 
     def __init__(
         self,
-        rate: float = MESSAGES_PER_SECOND,
+        per_second: int = MESSAGES_PER_SECOND,
         *,
         network_retries: int = NETWORK_RETRIES,
         backoff: float = 0.5,
     ) -> None:
-        self.pacer = Pacer(rate)
+        self.pacer = Pacer(per_second)
         self.network_retries = network_retries
         self.backoff = backoff
         self._groups: dict[int | str, AsyncLimiter] = {}
