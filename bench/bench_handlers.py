@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot import accounts, asking, charts, drilling, progress, storage, teams
 from bot.access import Visitor
-from bot.reminders import ReminderScheduler
+from bot.reminders import Day
 from bot.render.progress import me_text
 from bot.settings import Settings
 from knowledge.library import load_library
@@ -93,8 +93,18 @@ def main() -> None:
     timed("/drill start + one answer + /stop", drill)
     timed("/me chart (runs in a worker thread)", chart, runs=10)
     timed("/teams (admin, 200 teams)", lambda _i: teams.teams_with_sizes(db), runs=10)
-    scheduler = ReminderScheduler(None, TZ, callback=lambda _c: None)  # type: ignore[arg-type,return-value]
-    timed("start-up: reminders of every user", lambda _i: scheduler.rebuild(db, NOW), runs=3)
+    day = Day.of(NOW, TZ)
+
+    def due(_i: int) -> object:
+        return storage.due_reminders(
+            db,
+            today=day.date,
+            hhmm="23:59",
+            weekday=day.weekday,
+            day_start=storage.iso(day.start),
+        )
+
+    timed("reminder sweep: who is due (one query)", due, runs=3)
     db.close()
     print(f"reproduce: .venv/bin/python bench/bench_handlers.py {sys.argv[1]}")
 

@@ -127,3 +127,33 @@ def answer(
     drill = storage.get_drill(db, item.drill_id)
     nxt = next_step(db, kb, drill, now, tz) if drill and drill.status == "active" else None
     return Answered("recorded", item, result, nxt)
+
+
+@dataclass(frozen=True)
+class Stalled:
+    """A drill in progress whose next question was never sent (the bot stopped in between)."""
+
+    user: User
+    chat_id: int
+    next: Next
+
+
+def stalled(db: Database, kb: Knowledge, now: datetime, tz: ZoneInfo) -> list[Stalled]:
+    """Drills to go on with at start-up: active, today's, next question not sent.
+
+    Called after `reminders.expire_drills`, so only today's drills are still active. The
+    question goes to the chat the drill's earlier questions went to (else the private chat).
+    """
+    out = []
+    for drill in storage.active_drills(db):
+        item = storage.next_item(db, drill.id)
+        if item is None or item.sent_at is not None:
+            continue
+        user = storage.get_user(db, drill.user_id)
+        if user is None or not user.consented or not user.active:
+            continue
+        chats = [i.chat_id for i in storage.drill_items(db, drill.id) if i.chat_id is not None]
+        out.append(
+            Stalled(user, chats[-1] if chats else user.id, next_step(db, kb, drill, now, tz))
+        )
+    return out

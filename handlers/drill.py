@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Message, Update
 
 from bot import callbacks, drilling
@@ -11,6 +13,8 @@ from bot.drilling import Next
 from bot.render import drill as views
 from bot.texts import plain, t
 from handlers.common import edit, lang_of, member, send, send_to, stale
+
+log = logging.getLogger(__name__)
 
 
 async def send_next(context: ShopContext, chat_id: int, user: User, nxt: Next) -> None:
@@ -23,6 +27,23 @@ async def send_next(context: ShopContext, chat_id: int, user: User, nxt: Next) -
         drilling.mark_sent(context.db, nxt.item, chat_id, msg.message_id, context.now())
     elif nxt.summary is not None:
         await send_to(context, chat_id, views.summary_view(context.kb, nxt.summary, lang))
+
+
+async def resume_stalled(context: ShopContext) -> int:
+    """At start-up: send the next question of every drill the last run left without one.
+
+    At-least-once: a question whose send was in flight when the bot died (sent, not yet
+    marked) is shown again; both copies carry the same item, so an answer counts once.
+    """
+    s = context.settings
+    count = 0
+    for stuck in drilling.stalled(context.db, context.kb, context.now(), s.tz):
+        try:
+            await send_next(context, stuck.chat_id, stuck.user, stuck.next)
+            count += 1
+        except Exception:
+            log.warning("could not resume a drill at start-up", exc_info=True)
+    return count
 
 
 async def _begin(context: ShopContext, chat_id: int, user: User, activity: str | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 
 from bot.context import ShopContext
 from bot.texts import plain, t
@@ -50,6 +50,12 @@ async def on_error(update: object, context: ShopContext) -> None:
     error = context.error
     if expected(error):
         log.debug("a button was pressed too long ago: %s", error)
+        return
+    if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        # Telegram unreachable, or a send whose fate is unknown (the rate limiter retried
+        # what was safe): telling the user would be one more send into the same fault, and
+        # wrong if the message did arrive. Answers were committed before any of this.
+        log.warning("a request to Telegram failed while handling an update: %s", error.message)
         return
     log.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update):

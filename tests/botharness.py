@@ -61,6 +61,22 @@ class Harness:
         await self.server.wait_for(lambda s: len(s.calls_of("answerCallbackQuery")) > before)
         return self.server.calls_of("answerCallbackQuery")[before]
 
+    async def sweep(self) -> int:
+        """Run the reminder sweep at the fake clock's time and wait until what it found is sent."""
+        reminders = self.state.reminders
+        assert reminders is not None and self.state.db is not None
+        queued = reminders.sweep(self.state.db, self.clock())
+        await reminders.drain()
+        return queued
+
+    async def digest(self) -> None:
+        """Run the weekly digest job at the fake clock's time (as the Monday and start-up jobs
+        would) and let it send."""
+        from bot.context import ShopContext
+        from handlers.digest import send_digests
+
+        await send_digests(ShopContext(self.app))
+
     async def quiet(self, seconds: float = 0.3) -> None:
         """Let the bot process what was sent (for asserting that nothing was sent)."""
         import asyncio
@@ -115,7 +131,12 @@ def shipped_library() -> Library:
 
 @asynccontextmanager
 async def running_app(
-    server: FakeBotApi, settings: Settings, clock: Clock, *, real_startup: bool = False
+    server: FakeBotApi,
+    settings: Settings,
+    clock: Clock,
+    *,
+    real_startup: bool = False,
+    http_timeout: float | None = None,
 ) -> AsyncIterator[Harness]:
     """The real Application, polling the fake server, until the block ends (a clean stop).
 
@@ -123,7 +144,11 @@ async def running_app(
     from the files the way `python -m bot run` does.
     """
     library = None if real_startup or settings.extra_knowledge_dir else shipped_library()
-    app = build_application(settings, clock=clock, library=library)
+    # The fake clock stands still: the every-minute reminder sweep (real time) is left out;
+    # tests sweep with `h.sweep()`. The start-up sweep still runs, as in `python -m bot run`.
+    app = build_application(
+        settings, clock=clock, library=library, minute_sweep=False, http_timeout=http_timeout
+    )
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)

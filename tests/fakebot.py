@@ -152,6 +152,7 @@ class Call:
     error_code: int | None = None
     description: str | None = None
     completed: bool = False
+    received: float = 0.0  # time.monotonic() when the request arrived
 
     @property
     def ok(self) -> bool:
@@ -169,6 +170,13 @@ class Call:
         """The `text` or `caption` parameter."""
         value = self.params.get("text", self.params.get("caption"))
         return value if isinstance(value, str) else None
+
+
+@dataclass
+class _NetFault:
+    kind: str  # "reset": connection dropped unprocessed; "slow": processed, answered late
+    delay: float
+    remaining: int
 
 
 @dataclass
@@ -374,6 +382,15 @@ class FakeBotApi:
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self._closing = False
+        # Telegram's flood limit, when a test turns it on (`flood_limit`): at most this many
+        # messages (OUTBOUND_METHODS) in any rolling second, beyond it 429 + retry_after.
+        self.flood_limit: int | None = None
+        self.flood_retry_after = 1
+        self.flood_429s = 0
+        self._recent_sends: list[float] = []
+        self._net_faults: dict[str, list[_NetFault]] = {}
+        self._stalls: dict[str, int] = {}
+        self.stalled: list[Call] = []  # requests held by `stall_next` (never processed)
 
         handlers: dict[str, Callable[[JSONDict], Awaitable[Any]]] = {
             "getMe": self._get_me,
@@ -565,6 +582,50 @@ class FakeBotApi:
             default = _DEFAULT_DESCRIPTIONS.get(error_code, "Internal Server Error")
         fault = _Fault(error_code, description or default, parameters, times)
         self._faults.setdefault(canonical, []).append(fault)
+
+    def fault_next(self, method: str, kind: str, times: int = 1, delay: float = 0.0) -> None:
+        """Network faults on the next `times` calls of `method`.
+
+        "reset": the connection is closed with no answer and nothing done (the client cannot
+        tell whether the request was acted on). "slow": the request is acted on (a message is
+        sent) but the answer comes only after `delay` seconds — past the client's read
+        timeout, a delivered message the bot sees as a timeout.
+        """
+        if kind not in ("reset", "slow"):
+            raise ValueError(f"unknown network fault {kind!r}")
+        canonical = self._canonical.get(method.lower(), method)
+        self._net_faults.setdefault(canonical, []).append(_NetFault(kind, delay, times))
+
+    def stall_next(self, method: str, times: int = 1) -> None:
+        """Hold the next `times` calls of `method` unanswered and unprocessed (`stalled`),
+        until the client goes away (a test kills the bot meanwhile)."""
+        canonical = self._canonical.get(method.lower(), method)
+        self._stalls[canonical] = self._stalls.get(canonical, 0) + times
+
+    def _take_net_fault(self, method: str) -> _NetFault | None:
+        faults = self._net_faults.get(method)
+        if not faults:
+            return None
+        fault = faults[0]
+        fault.remaining -= 1
+        if fault.remaining <= 0:
+            faults.pop(0)
+        return fault
+
+    def _flooded(self, method: str, now: float) -> _ApiError | None:
+        if self.flood_limit is None or method not in OUTBOUND_METHODS:
+            return None
+        recent = self._recent_sends
+        while recent and recent[0] <= now - 1.0:
+            recent.pop(0)
+        if len(recent) >= self.flood_limit:
+            self.flood_429s += 1
+            after = self.flood_retry_after
+            return _ApiError(
+                429, f"Too Many Requests: retry after {after}", {"retry_after": after}
+            )
+        recent.append(now)
+        return None
 
     def _take_fault(self, method: str) -> _ApiError | None:
         faults = self._faults.get(method)
@@ -810,13 +871,26 @@ class FakeBotApi:
     async def _handle(self, request: web.Request) -> web.Response:
         raw_method = request.match_info["method"]
         method = self._canonical.get(raw_method.lower(), raw_method)
+        received = time.monotonic()
         params = await self._read_params(request)
-        call = Call(method, params)
+        call = Call(method, params, received=received)
         self.calls.append(call)
+        net = self._take_net_fault(method)
+        if net is not None and net.kind == "reset":
+            call.completed = True
+            call.error_code = -1
+            call.description = "connection reset"
+            if request.transport is not None:
+                request.transport.close()
+            raise asyncio.CancelledError
+        if self._stalls.get(method):
+            self._stalls[method] -= 1
+            self.stalled.append(call)
+            await asyncio.Event().wait()  # until the client disconnects (handler cancelled)
         try:
             if request.match_info["token"] != self.token:
                 raise _ApiError(401, "Unauthorized")
-            fault = self._take_fault(method)
+            fault = self._take_fault(method) or self._flooded(method, received)
             if fault is not None:
                 raise fault
             handler = self._handlers.get(method)
@@ -830,6 +904,8 @@ class FakeBotApi:
             return web.json_response(exc.payload(), status=exc.error_code)
         call.result = result
         call.completed = True
+        if net is not None and net.kind == "slow":
+            await asyncio.sleep(net.delay)  # done, but the answer comes too late
         return web.json_response({"ok": True, "result": result})
 
     async def _read_params(self, request: web.Request) -> JSONDict:

@@ -3,7 +3,6 @@ its "team drill" button."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,23 +37,18 @@ def digests(server: FakeBotApi, chat: int) -> list[Call]:
     return [c for c in server.sent_to(chat) if "週報" in (c.text or "")]
 
 
-async def settle(seconds: float = 1.6) -> None:
-    """Let the start-up catch-up job (one second after start) run."""
-    await asyncio.sleep(seconds)
-
-
 async def test_monday_digest_once_a_week_and_after_downtime(tmp_path: Path) -> None:
     clock = Clock(MONDAY_0930 - timedelta(hours=1, minutes=30))  # Monday 08:00: not yet due
     async with FakeBotApi() as server:
         settings = make_settings(server, tmp_path)
         async with running_app(server, settings, clock) as h:
             await team(h)
-            await settle()
+            await h.digest()
             assert digests(server, SUE.id) == []
         # Down over Monday 09:00; back at 11:00 the same Monday: sent once on return.
         clock.now = MONDAY_0930 + timedelta(hours=1, minutes=30)
-        async with running_app(server, settings, clock):
-            await settle()
+        async with running_app(server, settings, clock) as h:
+            await h.digest()
         [digest] = digests(server, SUE.id)
         text = digest.text or ""
         assert "信義店" in text and "Amy：0/5" in text and "Ben：0/5" in text
@@ -62,8 +56,8 @@ async def test_monday_digest_once_a_week_and_after_downtime(tmp_path: Path) -> N
         assert digests(server, AMY.id) == []  # staff get none
         # Another restart the same week: not again.
         clock.now += timedelta(hours=3)
-        async with running_app(server, settings, clock):
-            await settle()
+        async with running_app(server, settings, clock) as h:
+            await h.digest()
         assert len(digests(server, SUE.id)) == 1
 
 
@@ -80,8 +74,8 @@ async def test_turned_off_in_settings_no_digest(tmp_path: Path) -> None:
             [staff_settings] = await h.say(AMY, "/settings")
             assert not [label for label, _d in buttons(staff_settings) if "週報" in label]
         clock.now = MONDAY_0930
-        async with running_app(server, settings, clock):
-            await settle()
+        async with running_app(server, settings, clock) as h:
+            await h.digest()
         assert digests(server, SUE.id) == []
 
 
@@ -112,7 +106,7 @@ async def test_forgetting_alert_and_team_drill_button(tmp_path: Path) -> None:
                     question = await answer_wrong(h, user, question)
         clock.now = MONDAY_0930
         async with running_app(server, settings, clock) as h:
-            await settle()
+            await h.digest()
             [digest] = digests(server, SUE.id)
             assert "T3.3" in (digest.text or "") and "2/2" in (digest.text or "")
             [(_label, data)] = [(lb, d) for lb, d in buttons(digest) if d.startswith("dg:")]

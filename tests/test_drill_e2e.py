@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from matplotlib.figure import Figure
-from telegram.ext import Job
 
 from bot import charts, storage
 from bot.context import ShopContext
@@ -190,78 +189,124 @@ async def test_me_shows_progress_and_a_chart(h: Harness, monkeypatch: pytest.Mon
     assert mastery.title.get_fontproperties().get_file() == charts.find_cjk_font()
 
 
-async def test_settings_reschedule_the_daily_job(h: Harness) -> None:
+def reminders_to(h: Harness, user: FakeUser) -> list[Call]:
+    """The reminders `user` got: sent messages whose one button starts today's drill."""
+    return [
+        c
+        for c in h.server.sent_to(user.id)
+        if c.method == "sendMessage" and [d for _label, d in buttons(c)] == ["dr:s"]
+    ]
+
+
+async def swept(h: Harness, user: FakeUser) -> int:
+    """Run a reminder sweep; how many reminders it brought `user`."""
+    before = len(reminders_to(h, user))
+    await h.sweep()
+    return len(reminders_to(h, user)) - before
+
+
+def taipei(day: int, hh: int, mm: int) -> datetime:
+    """A moment in December 2026 (the 7th is a Monday) given in Taipei time."""
+    return datetime(2026, 12, day, hh, mm, tzinfo=UTC) - timedelta(hours=8)
+
+
+async def test_settings_change_when_the_reminder_comes(h: Harness) -> None:
     await staff(h, AMY)
-    jq = h.app.job_queue
-    assert jq is not None
-    [job] = jq.get_jobs_by_name(reminders.job_name(AMY.id))
-    nxt = job.next_t.astimezone(h.settings.tz)  # type: ignore[union-attr]
-    assert (nxt.hour, nxt.minute) == (9, 30) and nxt.isoweekday() <= 5
     [view] = await h.say(AMY, "/settings 18:05")
     assert "18:05" in (view.text or "")
-    [job] = jq.get_jobs_by_name(reminders.job_name(AMY.id))
-    nxt = job.next_t.astimezone(h.settings.tz)  # type: ignore[union-attr]
-    assert (nxt.hour, nxt.minute) == (18, 5)
+    h.clock.now = taipei(7, 18, 4)  # Monday 18:04: not yet
+    assert await swept(h, AMY) == 0
+    h.clock.now = taipei(7, 18, 5)
+    assert await swept(h, AMY) == 1
+    assert await swept(h, AMY) == 0  # once a day
+    assert len(reminders_to(h, AMY)) == 1
     await h.press(AMY, view, f"set:d:we:{AMY.id}")
-    await h.server.wait_for_reply(AMY.id)
-    [job] = jq.get_jobs_by_name(reminders.job_name(AMY.id))
-    assert job.next_t.astimezone(h.settings.tz).isoweekday() in (6, 7)  # type: ignore[union-attr]
+    await h.server.wait_for(lambda s: "六、日" in (s.last_text(AMY.id) or ""))
+    h.clock.now = taipei(8, 18, 30)  # Tuesday: weekends only now
+    assert await swept(h, AMY) == 0
+    h.clock.now = taipei(12, 18, 5)  # Saturday
+    assert await swept(h, AMY) == 1
     await h.press(AMY, view, f"set:off:{AMY.id}")
-    await h.server.wait_for_reply(AMY.id)
-    import asyncio
-
-    await asyncio.sleep(0.1)
-    assert not [j for j in jq.get_jobs_by_name(reminders.job_name(AMY.id)) if not j.removed]
+    await h.server.wait_for(lambda s: "狀態：關閉" in (s.last_text(AMY.id) or ""))
+    h.clock.now = taipei(13, 20, 0)  # Sunday, reminders off
+    assert await swept(h, AMY) == 0
+    assert len(reminders_to(h, AMY)) == 2
     assert storage.get_reminder(h.state.db, AMY.id).enabled is False
+    h.server._reply_cursor[AMY.id] = len(h.server.sent_to(AMY.id))  # count from here on
     [bad] = await h.say(AMY, "/settings 25:99")
     assert "24 小時制" in (bad.text or "")
 
 
-async def run_reminder(h: Harness, user_id: int) -> None:
-    """Call the job callback as JobQueue would, with a context built for that job."""
-    jq = h.app.job_queue
-    assert jq is not None
-    job = jq.run_once(reminders.send_reminder, 3600, data=user_id, name="test")
-    context = ShopContext.from_job(job, h.app)
-    await reminders.send_reminder(context)
-    if not job.removed:
-        job.schedule_removal()
-
-
 async def test_reminder_offers_the_drill_once_a_day(h: Harness) -> None:
     await staff(h, AMY)
-    await run_reminder(h, AMY.id)
+    assert await swept(h, AMY) == 1  # Monday 09:30, her default time
     [msg] = await h.server.wait_for_reply(AMY.id)
     assert "今天的 5 題" in (msg.text or "") and buttons(msg) == [("▶️ 開始今日練習", "dr:s")]
-    await run_reminder(h, AMY.id)  # same day: not again
+    assert await swept(h, AMY) == 0  # same day: not again
     h.clock.advance(days=1)
-    await run_reminder(h, AMY.id)
+    assert await swept(h, AMY) == 1
     await h.server.wait_for_reply(AMY.id)
-    assert len([c for c in h.server.sent_to(AMY.id) if "今天的" in (c.text or "")]) == 2
+    assert len(reminders_to(h, AMY)) == 2
     await h.press(AMY, msg, "dr:s")
     [q] = await h.server.wait_for_reply(AMY.id)
     assert "第 1/5 題" in (q.text or "")
 
 
+async def test_a_drill_done_today_needs_no_reminder(h: Harness) -> None:
+    await staff(h, AMY, BEN)
+    h.clock.now = taipei(7, 8, 0)
+    [q] = await h.say(AMY, "/drill")
+    for _ in range(5):
+        _edit, q = await answer(h, AMY, q, correct=True)
+    h.clock.now = taipei(7, 9, 30)
+    assert await swept(h, AMY) == 0  # Ben's only
+    assert reminders_to(h, AMY) == [] and len(reminders_to(h, BEN)) == 1
+    assert storage.get_reminder(h.state.db, AMY.id).last_sent_on == "2026-12-07"
+
+
+async def test_an_unfinished_drill_ends_with_its_day_and_never_silences_reminders(
+    h: Harness,
+) -> None:
+    await staff(h, AMY)
+    h.clock.now = taipei(7, 9, 0)
+    [q1] = await h.say(AMY, "/drill")
+    _edit, q2 = await answer(h, AMY, q1, correct=True)  # one of five, then she leaves it
+    h.clock.now = taipei(7, 9, 30)
+    assert await swept(h, AMY) == 0  # mid-drill today: the reminder waits
+    drill = storage.active_drill(h.state.db, AMY.id)
+    assert drill is not None
+    for day in range(8, 15):  # the next seven days, reminders every day
+        h.clock.now = taipei(day, 9, 30)
+        await h.sweep()
+    assert storage.active_drill(h.state.db, AMY.id) is None
+    stopped = storage.get_drill(h.state.db, drill.id)
+    assert stopped is not None and stopped.status == "stopped"
+    # Mon–Fri by default: Tue 8th … Fri 11th and Mon 14th.
+    assert len(reminders_to(h, AMY)) == 5
+    # Her old question's button now says the drill has ended.
+    item = item_of(h, q2)
+    ended = await h.press(AMY, q2, f"dr:a:{item.id}:0")
+    assert "結束" in ended.params.get("text", "")
+
+
 async def test_a_user_who_blocked_the_bot_is_marked_inactive(h: Harness) -> None:
     await staff(h, AMY)
+    for other in (ADMIN.id, 8101):  # only Amy's reminder is sent
+        storage.set_reminder(h.state.db, other, enabled=False)
     h.server.fail_next("sendMessage", error_code=403)
-    await run_reminder(h, AMY.id)
+    assert await swept(h, AMY) == 0
     user = storage.get_user(h.state.db, AMY.id)
     assert user is not None and user.active is False
-    import asyncio
-
-    await asyncio.sleep(0.1)
-    jq = h.app.job_queue
-    assert jq is not None
-    assert not [j for j in jq.get_jobs_by_name(reminders.job_name(AMY.id)) if not j.removed]
-    assert storage.reminder_users(h.state.db) == [
-        r for r in storage.reminder_users(h.state.db) if r.user_id != AMY.id
-    ]
+    assert reminders_to(h, AMY) == []
+    h.clock.advance(days=1)
+    tries = len(h.server.calls_of("sendMessage"))
+    assert await swept(h, AMY) == 0  # nothing is even tried
+    assert len(h.server.calls_of("sendMessage")) == tries
     # Writing again makes them active; reminders resume.
     await h.say(AMY, "/help")
     assert storage.get_user(h.state.db, AMY.id).active is True  # type: ignore[union-attr]
-    assert jq.get_jobs_by_name(reminders.job_name(AMY.id))
+    assert await swept(h, AMY) == 1
+    assert len(reminders_to(h, AMY)) == 1
 
 
 @pytest.mark.parametrize(
@@ -281,32 +326,30 @@ async def test_missed_reminder_is_sent_once_after_downtime(
         async with running_app(server, settings, clock) as h:
             await staff(h, AMY)
         clock.now = utc_now
+        # The first sweep runs by itself right after start (no sweep called here).
         async with running_app(server, settings, clock) as h2:
-            import asyncio
-
-            await asyncio.sleep(0.5)
-            sent = [c for c in server.sent_to(AMY.id) if "今天的" in (c.text or "")]
-            assert len(sent) == (1 if expect_sent else 0)
+            await h2.quiet(0.5)
+            assert h2.state.reminders is not None
+            await h2.state.reminders.drain()
+            assert len(reminders_to(h2, AMY)) == (1 if expect_sent else 0)
             rem = storage.get_reminder(h2.state.db, AMY.id)
             assert (rem.last_sent_on is not None) is expect_sent
         clock.now = utc_now + timedelta(minutes=30)
-        async with running_app(server, settings, clock):
-            await asyncio.sleep(0.5)
-            again = [c for c in server.sent_to(AMY.id) if "今天的" in (c.text or "")]
-            assert len(again) == (1 if expect_sent else 0)
+        async with running_app(server, settings, clock) as h3:
+            await h3.quiet(0.5)
+            assert len(reminders_to(h3, AMY)) == (1 if expect_sent else 0)
 
 
-async def test_the_reminder_job_is_a_plain_function_a_test_can_call(h: Harness) -> None:
+async def test_the_reminder_sender_is_a_plain_function_a_test_can_call(h: Harness) -> None:
     await staff(h, AMY)
-    job = Job(reminders.send_reminder, data=AMY.id, chat_id=AMY.id, user_id=AMY.id)
-    await reminders.send_reminder(ShopContext.from_job(job, h.app))
+    assert await reminders.send_reminder(ShopContext(h.app), AMY.id) is True
     [reminder] = await h.server.wait_for_reply(AMY.id)
     assert "今天的" in (reminder.text or "")
     assert [data for _label, data in buttons(reminder)] == ["dr:s"]
     # Once a day: calling it again the same day sends nothing more.
-    await reminders.send_reminder(ShopContext.from_job(job, h.app))
+    assert await reminders.send_reminder(ShopContext(h.app), AMY.id) is False
     await h.quiet()
-    assert len([c for c in h.server.sent_to(AMY.id) if "今天的" in (c.text or "")]) == 1
+    assert len(reminders_to(h, AMY)) == 1
 
 
 async def test_a_question_removed_by_reload_is_skipped_and_the_drill_goes_on(

@@ -54,7 +54,7 @@ async def test_remove_by_name_with_confirm(h: Harness) -> None:
     [amy_q] = await h.say(AMY, "收銀機當機怎麼辦")
     asked = storage.count_rows(h.state.db, "questions", AMY.id)
     assert asked == 1
-    assert h.app.job_queue.get_jobs_by_name(reminders.job_name(AMY.id))
+    assert storage.get_reminder(h.state.db, AMY.id).enabled
 
     [confirm] = await h.say(SUE, "/remove @AMY_tw")
     assert "Amy" in (confirm.text or "") and "A&amp;B 店" in (confirm.text or "")
@@ -73,7 +73,7 @@ async def test_remove_by_name_with_confirm(h: Harness) -> None:
     assert amy is not None and amy.team_id is None and amy.role == "staff"
     assert member_ids(h, team_a) == {SUE.id, BEN.id}
     assert storage.count_rows(h.state.db, "questions", AMY.id) == asked
-    assert all(j.removed for j in h.app.job_queue.get_jobs_by_name(reminders.job_name(AMY.id)))
+    assert storage.get_reminder(h.state.db, AMY.id).enabled is False
     # A restart would not bring it back either: the stored reminder is off.
     assert not storage.get_reminder(h.state.db, AMY.id).enabled
     assert reminders.due_reminder(h.state.db, AMY.id, h.clock(), h.settings.tz) is None

@@ -251,3 +251,21 @@ def drop_item(db: Database, item_id: int) -> bool:
     with db.atomic():
         cur = db.execute("DELETE FROM drill_items WHERE id = ? AND answered_at IS NULL", [item_id])
     return cur.rowcount == 1
+
+
+def expire_drills(db: Database, day_start: datetime) -> int:
+    """Stop every drill still active that was started before `day_start` (a local midnight):
+    a drill left unfinished ends with its day. Returns how many were stopped."""
+    with db.atomic():
+        cur = db.execute(
+            """UPDATE drills SET status = 'stopped', finished_at = :end
+               WHERE status = 'active' AND started_at < :end""",
+            {"end": iso(day_start)},
+        )
+    return int(cur.rowcount)
+
+
+def active_drills(db: Database) -> list[Drill]:
+    """Every drill in progress (the partial index drills_one_active holds only these)."""
+    rows = db.query("SELECT * FROM drills WHERE status = 'active' ORDER BY id")
+    return [d for d in map(_drill, rows) if d is not None]

@@ -58,6 +58,55 @@ def mark_reminder_sent(db: Database, user_id: int, local_date: str) -> None:
         )
 
 
+def due_reminders(
+    db: Database,
+    *,
+    today: str,
+    hhmm: str,
+    weekday: int,
+    day_start: str,
+    user_id: int | None = None,
+) -> list[tuple[int, bool]]:
+    """(user id, finished a drill today) of everyone whose reminder is due and not yet handled.
+
+    Due: enabled, today's ISO `weekday` among their days, their time (local HH:MM) at or
+    before `hhmm`, `last_sent_on` before `today` (local dates), active and consented, and not
+    in a drill started today (`day_start`: today's local midnight as stored UTC text). One
+    indexed query (reminders_due); `user_id` asks about one user only.
+    """
+    sql = """
+        SELECT r.user_id,
+            EXISTS (SELECT 1 FROM drills d WHERE d.user_id = r.user_id AND d.status = 'done'
+                    AND d.finished_at >= :day_start) AS done_today
+        FROM reminders r JOIN users u ON u.id = r.user_id
+        WHERE r.enabled = 1 AND (r.last_sent_on IS NULL OR r.last_sent_on < :today)
+          AND r.time <= :hhmm AND instr(',' || r.days || ',', :day) > 0
+          AND u.active = 1 AND u.consent_at IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM drills d WHERE d.user_id = r.user_id
+                          AND d.status = 'active' AND d.started_at >= :day_start)"""
+    params: dict[str, object] = {
+        "today": today,
+        "hhmm": hhmm,
+        "day": f",{weekday},",
+        "day_start": day_start,
+    }
+    if user_id is not None:
+        sql += " AND r.user_id = :uid"
+        params["uid"] = user_id
+    rows = db.execute(sql + " ORDER BY r.time, r.user_id", params).fetchall()
+    return [(int(uid), bool(done)) for uid, done in rows]
+
+
+def mark_reminders_handled(db: Database, user_ids: list[int], local_date: str) -> None:
+    """No reminder needed today for these users (they already did a drill): one commit."""
+    with db.atomic():
+        db.conn.executemany(
+            """INSERT INTO reminders (user_id, last_sent_on) VALUES (?, ?)
+               ON CONFLICT(user_id) DO UPDATE SET last_sent_on = excluded.last_sent_on""",
+            [(uid, local_date) for uid in user_ids],
+        )
+
+
 def reminder_users(db: Database) -> list[Reminder]:
     """Reminders of every active, consented user (defaults for those who never chose)."""
     rows = db.query(

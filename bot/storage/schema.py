@@ -274,3 +274,15 @@ def _m0006(db: Database) -> None:
             enabled INTEGER NOT NULL DEFAULT 1,
             last_week TEXT                      -- ISO week of the last digest, e.g. 2026-W49
         )""")
+
+
+@migrations(name="0007_reminders_due")
+def _m0007(db: Database) -> None:
+    # Every user gets a reminders row (the defaults), so "who is due now" is one indexed query
+    # over reminders instead of a join that fills in defaults for users without a row.
+    db.execute("INSERT OR IGNORE INTO reminders (user_id) SELECT id FROM users")
+    db.execute("""
+        CREATE TRIGGER users_reminder_row AFTER INSERT ON users BEGIN
+            INSERT OR IGNORE INTO reminders (user_id) VALUES (NEW.id);
+        END""")
+    db.execute("CREATE INDEX reminders_due ON reminders(enabled, last_sent_on, time)")
