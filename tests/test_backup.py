@@ -4,6 +4,7 @@ newer files and a running bot; BACKUP_KEEP rotation; the daily job; the command 
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import threading
@@ -26,7 +27,7 @@ from knowledge import drill as srs
 from knowledge.models import Knowledge
 from tests.botharness import ADMIN, Harness, invite_code, running_bot
 from tests.cli import run_cli
-from tests.fakebot import FakeUser
+from tests.fakebot import FakeBotApi, FakeUser
 
 TZ = ZoneInfo("Asia/Taipei")
 NOW = datetime(2026, 11, 30, 1, 30, tzinfo=UTC)
@@ -139,11 +140,23 @@ async def test_backup_while_answers_are_written_restores_to_a_working_bot(
     assert done_restore.kept is None and done_restore.upgraded == []
     async with running_bot(target.parent) as h2:
         assert h2.settings.database_path == target
+
         # It starts as the old one would: today's missed reminders go out, though not to Amy,
         # whose drills today are in the restored copy.
-        await h2.server.wait_for(lambda s: len(s.calls_of("sendMessage")) == 2)
+        def reminded(s: FakeBotApi) -> set[int]:
+            return {
+                c.chat_id
+                for c in s.calls_of("sendMessage")
+                if '"dr:s"' in json.dumps(c.params.get("reply_markup") or {})
+            }
+
+        await h2.server.wait_for(lambda s: len(reminded(s)) == 2)
         await h2.quiet(0.2)
-        assert {c.chat_id for c in h2.server.calls_of("sendMessage")} == {ADMIN.id, SUE.id}
+        assert reminded(h2.server) == {ADMIN.id, SUE.id}
+        # If the copy caught one of the writer's drills between its steps, Amy gets that
+        # drill's question again (a drill resumed after a restart), never a reminder.
+        for call in h2.server.sent_to(AMY.id):
+            assert '"dr:a:' in json.dumps(call.params.get("reply_markup") or {})
         h2.server.clear()
         [teams] = await h2.say(ADMIN, "/teams")
         assert "1. 信義店（2 人）" in (teams.text or "")
