@@ -12,7 +12,7 @@ from bot.accounts import User
 from bot.callbacks import parse_int
 from bot.context import ShopContext
 from bot.render import reports as views
-from bot.storage import Team
+from bot.reports import Team
 from bot.texts import plain, t
 from handlers.common import edit, lang_of, member, send, send_to, stale
 
