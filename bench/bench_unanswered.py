@@ -25,18 +25,7 @@ from bot import storage, unanswered
 from bot.render import unanswered as views
 from knowledge.library import load_library
 
-PLAN_SQL = """EXPLAIN QUERY PLAN
-SELECT q.id, q.user_id, q.team_id, q.text, q.tier, q.card, q.feedback, q.created_at
-FROM questions q
-WHERE q.team_id = ? AND q.created_at >= ? AND q.created_at <= ?
-  AND (tier IN ('none', 'suggest') OR feedback = -1)
-  AND q.tier != 'offtopic'
-  AND NOT EXISTS (SELECT 1 FROM question_reviews r WHERE r.question_id = q.id)
-  AND NOT (q.tier = 'suggest' AND COALESCE(q.feedback, 0) != -1 AND EXISTS (
-      SELECT 1 FROM card_views v
-      WHERE v.user_id = q.user_id AND v.viewed_at >= q.created_at
-        AND v.viewed_at <= strftime('%Y-%m-%dT%H:%M:%S+00:00', q.created_at, ?)))
-ORDER BY q.created_at DESC, q.id DESC"""
+PLAN_SQL = "EXPLAIN QUERY PLAN " + storage.UNANSWERED_SQL
 
 
 def main() -> None:

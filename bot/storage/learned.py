@@ -41,6 +41,21 @@ class LearnedAlias:
     created_at: str
 
 
+# What /unanswered lists (the bench prints its EXPLAIN QUERY PLAN from this same text).
+UNANSWERED_SQL = """
+SELECT q.id, q.user_id, q.team_id, q.text, q.tier, q.card, q.feedback, q.created_at
+FROM questions q
+WHERE q.team_id = ? AND q.created_at >= ? AND q.created_at <= ?
+  AND (tier IN ('none', 'suggest') OR feedback = -1)
+  AND q.tier != 'offtopic'
+  AND NOT EXISTS (SELECT 1 FROM question_reviews r WHERE r.question_id = q.id)
+  AND NOT (q.tier = 'suggest' AND COALESCE(q.feedback, 0) != -1 AND EXISTS (
+      SELECT 1 FROM card_views v
+      WHERE v.user_id = q.user_id AND v.viewed_at >= q.created_at
+        AND v.viewed_at <= strftime('%Y-%m-%dT%H:%M:%S+00:00', q.created_at, ?)))
+ORDER BY q.created_at DESC, q.id DESC"""
+
+
 def unanswered_questions(
     db: Database, team_id: int, since: datetime, now: datetime, follow_minutes: int = 10
 ) -> list[Unanswered]:
@@ -48,17 +63,7 @@ def unanswered_questions(
     not follow (no card opened within `follow_minutes`), or a 👎; not yet reviewed; newest
     first. Offtopic messages are never logged, so they cannot be here."""
     rows = db.query(
-        """SELECT q.id, q.user_id, q.team_id, q.text, q.tier, q.card, q.feedback, q.created_at
-           FROM questions q
-           WHERE q.team_id = ? AND q.created_at >= ? AND q.created_at <= ?
-             AND (tier IN ('none', 'suggest') OR feedback = -1)
-             AND q.tier != 'offtopic'
-             AND NOT EXISTS (SELECT 1 FROM question_reviews r WHERE r.question_id = q.id)
-             AND NOT (q.tier = 'suggest' AND COALESCE(q.feedback, 0) != -1 AND EXISTS (
-                 SELECT 1 FROM card_views v
-                 WHERE v.user_id = q.user_id AND v.viewed_at >= q.created_at
-                   AND v.viewed_at <= strftime('%Y-%m-%dT%H:%M:%S+00:00', q.created_at, ?)))
-           ORDER BY q.created_at DESC, q.id DESC""",
+        UNANSWERED_SQL,
         [team_id, iso(since), iso(now), f"+{int(follow_minutes)} minutes"],
     )
     return [Unanswered(**row) for row in rows]
