@@ -52,6 +52,8 @@ def none_text(h: Harness, lang: str) -> str:
             "tell me a joke about penguins",
             "what's the weather like today",
             "recommend a good movie",
+            "where do we keep the ladder",
+            "pallet jack broken",
         ),
     }[lang]
     for text in probes:

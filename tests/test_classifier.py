@@ -110,17 +110,19 @@ def test_a_slip_finds_the_same_card_as_the_right_word(matcher: Matcher) -> None:
     assert matcher.search("發票作費").hits[0].card == "t12-einvoice-void"
 
 
-def test_no_evaluation_line_is_an_example(kb: Knowledge) -> None:
-    # Examples teach the matcher; a line it is measured on must not be among them, not even
-    # reworded by a particle or a space.
+def test_no_held_out_line_is_an_example(kb: Knowledge) -> None:
+    # Examples teach the matcher (dev lines among them: bench/file_dev_examples.py); a line
+    # of the held-out split must not be among them, not even reworded by a particle or a
+    # space. (A fresh set may share a common short question with examples written before
+    # it, "早安" or "錢櫃打不開": the README gives dev13's figures with and without those.)
     taught = [
         fold_key(p)
         for filed in (kb.examples, kb.card_examples)
         for phrases in filed.values()
         for p in phrases
     ]
-    measured = [fold_key(r.q) for f in sorted(DATA.glob("*.jsonl")) for r in read_jsonl(f)]
-    assert len(measured) > 500
+    measured = [fold_key(r.q) for r in read_jsonl(DATA / "questions.jsonl", split="test")]
+    assert len(measured) >= 80
     near = process.cdist(
         [m for m in measured if m], taught, scorer=fuzz.ratio, processor=None, score_cutoff=85
     )
