@@ -64,6 +64,15 @@ def fold_key(text: str) -> str:
     return fold(to_traditional(text)).replace(" ", "")
 
 
+def fold_keys(texts: list[str]) -> list[str]:
+    """`fold_key` of many one-line texts with one OpenCC call (its per-call cost dominates)."""
+    flat = [t.replace("\n", " ") for t in texts]
+    lines = fold_lines(to_traditional("\n".join(flat)))
+    if len(lines) != len(flat):  # a character that NFKC turns into a line break
+        return [fold_key(t) for t in texts]
+    return [line.replace(" ", "") for line in lines]
+
+
 @lru_cache(maxsize=1)
 def _readings() -> dict[str, str]:
     """pypinyin's character readings, 'code point' → 'zhuó,zhāo,…' (most common first)."""
