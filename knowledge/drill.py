@@ -120,7 +120,8 @@ def pick_drill_questions(
     1. due questions, most overdue first;
     2. questions teaching cards the user looked up since the last drill;
     3. new questions from the weakest activities, one activity at a time, so that over a
-       few weeks every activity is covered;
+       few weeks every activity is covered: while some activity has never been practised,
+       the first two steps leave it one place (reviews alone could fill every drill);
     4. if still short, practised questions the user is most likely to have forgotten.
     With `activity` (from "practise this") only that activity's questions are used.
     """
@@ -129,31 +130,37 @@ def pick_drill_questions(
     pool_ids = {q.id for q in pool}
     chosen: list[str] = []
 
-    def take(ids: Iterable[str]) -> None:
+    def take(ids: Iterable[str], limit: int = size) -> None:
         for qid in ids:
-            if len(chosen) >= size:
+            if len(chosen) >= limit:
                 return
             if qid in pool_ids and qid not in chosen:
                 chosen.append(qid)
 
-    due = sorted(
-        (s for qid, s in states.items() if qid in pool_ids and s.due <= now), key=lambda s: s.due
-    )
-    take(s.question_id for s in due)
-
-    cards = set(looked_up_cards)
-    looked = [q for q in pool if q.card in cards]
-    looked.sort(key=lambda q: (q.id in states, q.difficulty, rng.random()))
-    take(q.id for q in looked)
-
-    mastery = activity_mastery(kb, states, now)
     fresh: dict[str, list[Question]] = {}
     for q in pool:
         if q.id not in states:
             fresh.setdefault(q.activity, []).append(q)
+    practised = {kb.questions[qid].activity for qid in states if qid in kb.questions}
+    untouched = any(a not in practised for a in fresh)
+    first = size - 1 if untouched and size > 1 else size
+
+    due = sorted(
+        (s for qid, s in states.items() if qid in pool_ids and s.due <= now), key=lambda s: s.due
+    )
+    take((s.question_id for s in due), first)
+
+    cards = set(looked_up_cards)
+    looked = [q for q in pool if q.card in cards]
+    looked.sort(key=lambda q: (q.id in states, q.difficulty, rng.random()))
+    take((q.id for q in looked), first)
+
+    mastery = activity_mastery(kb, states, now)
     for qs in fresh.values():
         qs.sort(key=lambda q: (q.difficulty, rng.random()))
-    order = sorted(fresh, key=lambda a: (mastery.get(a, 0.0), rng.random()))
+    # An activity never practised comes before one practised badly (which its due reviews
+    # already bring back).
+    order = sorted(fresh, key=lambda a: (a in practised, mastery.get(a, 0.0), rng.random()))
     while len(chosen) < size and any(fresh[a] for a in order):
         for act in order:
             if fresh[act] and len(chosen) < size:

@@ -77,8 +77,11 @@ def test_practise_this_uses_only_that_activity(kb: Knowledge) -> None:
     assert len(picked) == 3 and {kb.questions[q].activity for q in picked} == {"T4.2"}
 
 
-def test_a_few_weeks_of_daily_drills_cover_all_17_activities(kb: Knowledge) -> None:
-    rng = random.Random(3)
+@pytest.mark.parametrize("seed", range(8))
+def test_a_few_weeks_of_daily_drills_cover_all_17_activities(kb: Knowledge, seed: int) -> None:
+    # Any learner, not one lucky random sequence: reviews of what they got wrong must not
+    # crowd out the activities they have never seen.
+    rng = random.Random(seed)
     states: dict[str, drill.SrsState] = {}
     seen: set[str] = set()
     now = NOW
@@ -90,6 +93,16 @@ def test_a_few_weeks_of_daily_drills_cover_all_17_activities(kb: Knowledge) -> N
             seen.add(q.activity)
         now += timedelta(days=1)
     assert seen == set(kb.activities)
+
+
+def test_reviews_leave_one_place_for_an_activity_never_practised(kb: Knowledge) -> None:
+    # Five questions due, and T5.4 never practised: four reviews and one new T5.4-or-other
+    # question from an untouched activity.
+    due = [q for q in kb.questions.values() if q.activity == "T1.1"][:5]
+    states = {q.id: drill.review(None, q.id, Rating.Again, NOW - timedelta(days=3)) for q in due}
+    picked = drill.pick_drill_questions(kb, states, set(), NOW, 5, rng=random.Random(1))
+    assert picked[:4] == [q.id for q in sorted(due, key=lambda q: states[q.id].due)][:4]
+    assert kb.questions[picked[4]].activity != "T1.1" and picked[4] not in states
 
 
 def test_mastery_grows_with_coverage_and_decays_with_time(kb: Knowledge) -> None:
