@@ -4,7 +4,7 @@
 
 Prints per-query latency p50/p99 and index build time on the shipped knowledge and on a
 synthetic knowledge base of 10,000 cards, and accuracy of the matcher on each labelled set
-(tests/data: questions.jsonl's dev and held-out test splits, and the later dev8-dev14 sets)
+(tests/data: questions.jsonl's dev and held-out test splits, and the later dev8-dev15 sets)
 with card figures where lines have card labels, next to the matcher without its card stage
 ("no-card"), without both classifiers ("lexical"), and two baselines
 measured in the same run:
@@ -231,7 +231,7 @@ def main() -> None:
         "questions.jsonl dev split": [r for r in rows if r.split == "dev"],
         "questions.jsonl held-out test split": [r for r in rows if r.split == "test"],
     }
-    for name in ("dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14"):
+    for name in ("dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15"):
         files = sorted(DATASET.parent.glob(f"{name}-*.jsonl")) or [
             DATASET.parent / f"{name}.jsonl"
         ]
