@@ -84,8 +84,8 @@ def test_similar_wordings_group_and_others_do_not(library: Library) -> None:
         _q(7, "招牌的燈不亮了，怎麼辦"),
         _q(6, "寵物可以進來嗎"),
         _q(5, "下班要不要一起去吃拉麵"),  # chatter under an older knowledge: dropped
-        _q(4, "Where is the UMBRELLA stand?"),
-        _q(3, "the umbrella stand, where is it"),  # same words, another order
+        _q(4, "How do I set up the UMBRELLA bag stand at the entrance?"),
+        _q(3, "the umbrella bag stand at the entrance, how to set it up"),  # another order
         _q(2, "ＰＯＳ旁邊的螢幕不亮了"),  # shares words, not the question
         _q(1, "招牌燈不亮了怎麼辦"),
     ]
