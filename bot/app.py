@@ -55,6 +55,12 @@ from knowledge.loader import KnowledgeError
 
 log = logging.getLogger("shopcoach")
 
+# Connections to the Bot API. httpcore's pool, each time a request starts or ends, looks at
+# every connection and, for each idle one, counts them all again: with PTB's default of 256
+# and updates handled concurrently, that scan was the bot's largest cost under load
+# (bench/bench_throughput.py). Telegram needs few: ~30 messages a second, button answers.
+HTTP_CONNECTIONS = 16
+
 # The menu staff see; supervisor and admin commands are listed by /help.
 MENU = ("drill", "me", "browse", "settings", "help", "lang", "privacy", "forgetme", "start")
 
@@ -147,7 +153,7 @@ def build_application(
             state.db = None
         db_lock.release()
 
-    base = ApplicationBuilder()
+    base = ApplicationBuilder().connection_pool_size(HTTP_CONNECTIONS)
     if http_timeout is not None:
         base = (
             base.read_timeout(http_timeout)
@@ -165,11 +171,11 @@ def build_application(
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
-    if request is None:
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    elif settings.rate_limit:
         # Replies before reminders, under 30 messages/s; 429s waited out; safe retries only.
         builder = builder.rate_limiter(PacedRateLimiter())  # type: ignore[arg-type]
-    else:
-        builder = builder.request(request).get_updates_request(request)
     app = builder.build()
     register_handlers(app)
     return app
