@@ -489,7 +489,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--questions", type=int, default=20, help="per user")
-    parser.add_argument("--drills", type=int, default=2, help="drills per user (0: none)")
+    parser.add_argument("--drills", type=int, default=1, help="drills per user (0: none)")
     parser.add_argument(
         "--echo-updates", choices=("concurrent", "sequential"), default="concurrent"
     )
