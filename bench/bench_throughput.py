@@ -48,7 +48,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import HTTP_CONNECTIONS
+from bot.app import HTTP_CONNECTIONS, HTTP_POOL_WAIT
 from tests.botprocess import BotProcess, seed_staff
 from tests.fakebot import FakeBotApi, FakeUser, JSONDict
 
@@ -117,6 +117,7 @@ class Phase:
         self.server = bot.server
         self.latencies: list[float] = []
         self.updates = 0
+        self.unanswered = 0
 
     def __enter__(self) -> Phase:
         self.t0 = time.monotonic()
@@ -143,6 +144,7 @@ class Phase:
             "bot_cpu_ms": self.cpu / self.updates * 1000,
             "fake_cpu_ms": self.srv / self.updates * 1000,
             "calls_per_update": self.api_calls / self.updates,
+            "unanswered": self.unanswered,
             "updates_per_poll": self.updates / max(1, self.polls),
         }
 
@@ -158,7 +160,11 @@ async def ask_load(server: TimedApi, phase: Phase, users: list[FakeUser], n: int
     async def one(k: int, user: FakeUser) -> None:
         for i in range(n):
             text = texts[(k * n + i) % len(texts)]
-            lat, _ = await server.exchange(user.id, partial(server.send_text, user, text))
+            try:
+                lat, _ = await server.exchange(user.id, partial(server.send_text, user, text))
+            except TimeoutError:
+                phase.unanswered += 1  # no reply within 60 s: counted, and the user goes on
+                continue
             phase.latencies.append(lat)
             phase.updates += 1
 
@@ -417,7 +423,7 @@ def serve_echo(updates: str, connections: int) -> None:
         .base_file_url(base.replace("/bot", "/file/bot"))
     )
     # bot/app.py's pool size, not PTB's default (256: quadratic in httpcore, see there).
-    builder = builder.connection_pool_size(connections)
+    builder = builder.connection_pool_size(connections).pool_timeout(HTTP_POOL_WAIT)
     if updates == "concurrent":
         builder = builder.concurrent_updates(1024)  # ShopCoach's bound (bot/updates.py)
     app = builder.build()

@@ -60,6 +60,9 @@ log = logging.getLogger("shopcoach")
 # and updates handled concurrently, that scan was the bot's largest cost under load
 # (bench/bench_throughput.py). Telegram needs few: ~30 messages a second, button answers.
 HTTP_CONNECTIONS = 16
+# How long a request may wait for one of them. It has not left yet, so waiting is always
+# safe; PTB's 1 s turned a burst of updates on a busy machine into failed replies.
+HTTP_POOL_WAIT = 30.0
 
 # The menu staff see; supervisor and admin commands are listed by /help.
 MENU = ("drill", "me", "browse", "settings", "help", "lang", "privacy", "forgetme", "start")
@@ -153,7 +156,7 @@ def build_application(
             state.db = None
         db_lock.release()
 
-    base = ApplicationBuilder().connection_pool_size(HTTP_CONNECTIONS)
+    base = ApplicationBuilder()
     if http_timeout is not None:
         base = (
             base.read_timeout(http_timeout)
@@ -173,7 +176,9 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    elif settings.rate_limit:
+    else:
+        builder = builder.connection_pool_size(HTTP_CONNECTIONS).pool_timeout(HTTP_POOL_WAIT)
+    if request is None and settings.rate_limit:
         # Replies before reminders, under 30 messages/s; 429s waited out; safe retries only.
         builder = builder.rate_limiter(PacedRateLimiter())  # type: ignore[arg-type]
     app = builder.build()
