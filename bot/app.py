@@ -55,6 +55,15 @@ from knowledge.loader import KnowledgeError
 
 log = logging.getLogger("shopcoach")
 
+# Connections to the Bot API. httpcore's pool, each time a request starts or ends, looks at
+# every connection and, for each idle one, counts them all again: with PTB's default of 256
+# and updates handled concurrently, that scan was the bot's largest cost under load
+# (bench/bench_throughput.py). Telegram needs few: ~30 messages a second, button answers.
+HTTP_CONNECTIONS = 16
+# How long a request may wait for one of them. It has not left yet, so waiting is always
+# safe; PTB's 1 s turned a burst of updates on a busy machine into failed replies.
+HTTP_POOL_WAIT = 30.0
+
 # The menu staff see; supervisor and admin commands are listed by /help.
 MENU = ("drill", "me", "browse", "settings", "help", "lang", "privacy", "forgetme", "start")
 
@@ -165,11 +174,13 @@ def build_application(
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
-    if request is None:
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.connection_pool_size(HTTP_CONNECTIONS).pool_timeout(HTTP_POOL_WAIT)
+    if request is None and settings.rate_limit:
         # Replies before reminders, under 30 messages/s; 429s waited out; safe retries only.
         builder = builder.rate_limiter(PacedRateLimiter())  # type: ignore[arg-type]
-    else:
-        builder = builder.request(request).get_updates_request(request)
     app = builder.build()
     register_handlers(app)
     return app

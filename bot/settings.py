@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     backup_dir: Path = Path("data/backups")
     backup_keep: int = Field(default=14, ge=1, le=10_000)
     backup_time: str = "03:30"
+    # Off only for measuring the bot's own throughput against a local fake Bot API
+    # (bench/bench_throughput.py): without it nothing holds Telegram's limits or retries.
+    rate_limit: bool = True
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -228,7 +229,16 @@ class Knowledge:
         return [c for c in self.cards.values() if c.activity == activity_id]
 
     def questions_for(self, activity_id: str) -> list[Question]:
-        return [q for q in self.questions.values() if q.activity == activity_id]
+        return list(self._questions_by_activity.get(activity_id, ()))
+
+    @cached_property
+    def _questions_by_activity(self) -> dict[str, tuple[Question, ...]]:
+        # Asked for every answer shown (the "practise this" button) and every new drill: a
+        # scan of the whole quiz bank each time was 1 % of the bot's CPU under load.
+        by: dict[str, list[Question]] = {}
+        for q in self.questions.values():
+            by.setdefault(q.activity, []).append(q)
+        return {act: tuple(qs) for act, qs in by.items()}
 
     def summary(self) -> str:
         """The one-line count summary printed by check-knowledge."""

@@ -47,9 +47,17 @@ class BotProcess:
     """One `python -m bot run` at a time against `server`, on the database at `db_path`."""
 
     def __init__(
-        self, server: FakeBotApi, db_path: Path, *, log: Path | None = None, **env: str
+        self,
+        server: FakeBotApi,
+        db_path: Path,
+        *,
+        log: Path | None = None,
+        argv: list[str] | None = None,
+        **env: str,
     ) -> None:
         self.server = server
+        # What follows `python`: the bot by default; a bench may run another bot or a profiler.
+        self.argv = argv or ["-m", "bot", "run"]
         self.db_path = db_path
         self.log = log
         self.env = env
@@ -74,7 +82,7 @@ class BotProcess:
         self._polls = len(self.server.calls_of("getUpdates"))
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
+            [sys.executable, *self.argv],
             cwd=ROOT,
             env=env,
             stdout=self._log_file or subprocess.DEVNULL,

@@ -21,6 +21,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "DATABASE_PATH",
         "EXTRA_KNOWLEDGE_DIR",
         "DRILL_SIZE",
+        "RATE_LIMIT",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -33,6 +34,17 @@ def test_defaults() -> None:
     assert s.timezone == "Asia/Taipei"
     assert s.admin_user_ids == frozenset()
     assert s.extra_knowledge_dir is None
+    assert s.rate_limit is True
+
+
+def test_rate_limit_can_be_turned_off_for_benchmarks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.app import build_application
+    from bot.ratelimit import PacedRateLimiter
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    assert isinstance(build_application(load_settings()).bot.rate_limiter, PacedRateLimiter)
+    monkeypatch.setenv("RATE_LIMIT", "false")
+    assert build_application(load_settings()).bot.rate_limiter is None
 
 
 def test_values_from_env_file(tmp_path: Path) -> None:

@@ -48,6 +48,33 @@ def test_migrations_are_idempotent_and_wal_on_file(tmp_path: Path) -> None:
     again.close()
 
 
+def test_only_loss_tolerant_writes_skip_the_fsync(tmp_path: Path) -> None:
+    db = storage.open_db(tmp_path / "shop.db")
+    seen: list[str] = []
+    db.conn.set_trace_callback(seen.append)
+    team = storage.create_team(db, "店", NOW)
+    _staff(db, 5, team.id)
+    qid = storage.log_question(
+        db, 5, team.id, "收銀機當機", activity=None, card=None, score=None, tier="none", now=NOW
+    )
+    # The log line is committed, with synchronous lowered for it alone and then restored.
+    assert storage.get_question(db, qid) is not None
+    lowered = seen.index("PRAGMA synchronous = NORMAL")
+    assert seen[lowered + 1 :].index("PRAGMA synchronous = 2") > seen[lowered + 1 :].index(
+        "COMMIT"
+    )
+    assert db.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL for the rest
+    # Inside a caller's transaction it is part of that transaction (a savepoint).
+    with db.atomic():
+        with storage.relaxed(db):
+            db.execute("UPDATE users SET first_name = 'v' WHERE id = 5")
+        assert db.conn.in_transaction
+    db.close()
+    reopened = Database(tmp_path / "shop.db")
+    assert storage.get_user(reopened, 5).first_name == "v"  # type: ignore[union-attr]
+    reopened.close()
+
+
 def test_newer_schema_refuses_to_start(tmp_path: Path) -> None:
     path = tmp_path / "shop.db"
     storage.open_db(path).close()

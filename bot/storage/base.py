@@ -37,6 +37,35 @@ def atomic(db: Database) -> Iterator[Database]:
         yield db
 
 
+_NORMAL = 1  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+
+
+@contextmanager
+def relaxed(db: Database) -> Iterator[Database]:
+    """A transaction committed without waiting for the disk (WAL, `synchronous = NORMAL`).
+
+    Only for writes whose loss in a power cut or an OS crash is harmless: a question's log
+    line, which message shows a drill question (lost: the question is sent again at start),
+    a reminder's mark (lost: sent again, at least once as before), a card view. A crash of
+    the bot itself loses nothing committed either way (the WAL is already in the OS's
+    hands); what changes is that the commit does not block the event loop on an fsync —
+    under load that cost more than the matcher. Every other write, an acknowledged drill
+    answer first, keeps `synchronous = FULL` (open_db), and its fsync also makes the
+    relaxed commits before it durable.
+    """
+    level = db.conn.execute("PRAGMA synchronous").fetchone()[0]
+    if db.conn.in_transaction or level <= _NORMAL:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("PRAGMA synchronous = NORMAL")
+    try:
+        with db.atomic():
+            yield db
+    finally:
+        db.conn.execute(f"PRAGMA synchronous = {int(level)}")
+
+
 @contextmanager
 def immediate(db: Database) -> Iterator[Database]:
     """A write transaction that takes the write lock at BEGIN (`BEGIN IMMEDIATE`).

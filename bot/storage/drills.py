@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.storage.base import _one, iso, parse_iso
+from bot.storage.base import _one, iso, parse_iso, relaxed
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def drill_items(db: Database, drill_id: int) -> list[DrillItem]:
 
 
 def mark_sent(db: Database, item_id: int, chat_id: int, message_id: int, now: datetime) -> None:
-    with db.atomic():
+    with relaxed(db):
         db.execute(
             "UPDATE drill_items SET chat_id = ?, message_id = ?, sent_at = ? WHERE id = ?",
             [chat_id, message_id, iso(now), item_id],
@@ -197,7 +197,7 @@ def srs_states(db: Database, user_id: int) -> list[tuple[str, str, str]]:
 
 
 def record_card_view(db: Database, user_id: int, card: str, now: datetime) -> None:
-    with db.atomic():
+    with relaxed(db):
         db.execute(
             "INSERT INTO card_views (user_id, card, viewed_at) VALUES (?, ?, ?)",
             [user_id, card, iso(now)],

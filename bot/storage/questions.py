@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.storage.base import _one, iso
+from bot.storage.base import _one, iso, relaxed
 
 
 def log_question(
@@ -22,7 +22,7 @@ def log_question(
     tier: str,
     now: datetime,
 ) -> int:
-    with db.atomic():
+    with relaxed(db):
         cur = db.execute(
             """INSERT INTO questions (user_id, team_id, text, activity, card, score, tier,
                                       created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",

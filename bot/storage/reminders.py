@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from bot.storage.base import _one
+from bot.storage.base import _one, relaxed
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def set_reminder(
 
 
 def mark_reminder_sent(db: Database, user_id: int, local_date: str) -> None:
-    with db.atomic():
+    with relaxed(db):
         db.execute(
             """INSERT INTO reminders (user_id, last_sent_on) VALUES (?, ?)
                ON CONFLICT(user_id) DO UPDATE SET last_sent_on = excluded.last_sent_on""",

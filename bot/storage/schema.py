@@ -31,6 +31,9 @@ def open_db(path: Path | str | None) -> Database:
     db.execute("PRAGMA busy_timeout = 5000")
     # Deleted rows (declined consent, /forgetme) are overwritten, not left in free pages.
     db.execute("PRAGMA secure_delete = ON")
+    # Every commit waits for the disk (the default, said here because storage.relaxed
+    # lowers it for single loss-tolerant writes and sets it back to this).
+    db.execute("PRAGMA synchronous = FULL")
     try:
         migrate(db)
     except Exception:
