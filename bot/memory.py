@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
-import logging
 
-log = logging.getLogger(__name__)
+from knowledge import heap
 
 
 def settle() -> None:
@@ -21,14 +18,4 @@ def settle() -> None:
     """
     gc.collect()
     gc.freeze()
-    trim()
-
-
-def trim() -> None:
-    """glibc's malloc_trim(0); nothing where the C library is not glibc."""
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name)
-        libc.malloc_trim(0)
-    except (OSError, AttributeError, TypeError):
-        log.debug("malloc_trim is not available (%s)", name)
+    heap.trim()
