@@ -11,6 +11,8 @@ from pathlib import Path
 
 import opencc
 
+from knowledge import s2twp
+
 # Zero-width and BOM characters arrive from copy-paste and some phone keyboards.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _SPACE_RE = re.compile(r"\s+")
@@ -18,7 +20,8 @@ _SPACE_RE = re.compile(r"\s+")
 
 @lru_cache(maxsize=1)
 def _s2twp() -> opencc.OpenCC:
-    return opencc.OpenCC("s2twp")
+    # s2twp, with its Simplified phrases held once instead of twice (knowledge/s2twp.py).
+    return s2twp.converter()
 
 
 class _Blank(dict[int, str]):
