@@ -101,7 +101,10 @@ def buttons(call: Call) -> list[str]:
 class Driver:
     """Users who each send one request at a time and wait for the bot's whole answer."""
 
-    def __init__(self, server: FakeBotApi, questions: list[str], seed: int) -> None:
+    def __init__(
+        self, server: FakeBotApi, questions: list[str], seed: int, only: set[str] | None = None
+    ) -> None:
+        self.only = only
         self.server = server
         self.questions = questions
         self.rng = random.Random(seed)
@@ -192,6 +195,12 @@ class Driver:
         staff = [FakeUser(id=n, first_name=f"店員{n}") for n in STAFF_IDS]
         leads = [FakeUser(id=n, first_name=f"主管{n}") for n in SUPERVISOR_IDS]
         users = [(u, STAFF_MIX) for u in staff] + [(u, SUPERVISOR_MIX) for u in leads]
+        if self.only is not None:
+            users = [
+                (u, tuple((k, w) for k, w in mix if k in self.only))
+                for u, mix in users
+                if any(k in self.only for k, _w in mix)
+            ]
         free = asyncio.Queue[tuple[FakeUser, tuple[tuple[str, int], ...]]]()
         for pair in self.rng.sample(users, len(users)):
             free.put_nowait(pair)
@@ -208,7 +217,9 @@ class Driver:
         await asyncio.gather(*(worker() for _ in range(WORKERS)))
 
 
-async def bot_run(db: Path, work: Path, requests: int, seed: int) -> dict[str, Any]:
+async def bot_run(
+    db: Path, work: Path, requests: int, seed: int, only: set[str] | None = None
+) -> dict[str, Any]:
     from tests.botprocess import BotProcess
     from tests.fakebot import FakeBotApi
 
@@ -222,7 +233,7 @@ async def bot_run(db: Path, work: Path, requests: int, seed: int) -> dict[str, A
             assert bot.proc is not None
             pid = bot.proc.pid
             at_start = proc_status(pid)
-            driver = Driver(server, questions, seed)
+            driver = Driver(server, questions, seed, only)
             t0 = time.monotonic()
             await driver.run(requests)
             took = time.monotonic() - t0
@@ -236,6 +247,10 @@ async def bot_run(db: Path, work: Path, requests: int, seed: int) -> dict[str, A
         "start_hwm": at_start["VmHWM"],
         "after_rss": after["VmRSS"],
         "after_hwm": after["VmHWM"],
+        "after_anon": after["RssAnon"],
+        "after_file": after["RssFile"],
+        "start_anon": at_start["RssAnon"],
+        "start_file": at_start["RssFile"],
         "requests": driver.done,
         "kinds": driver.kinds,
         "seconds": took,
@@ -379,6 +394,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--cards", type=int, default=10_000, help="0: skip the big build")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--only",
+        help="request kinds to send, e.g. ask,drill (default: all of "
+        + ",".join(sorted({k for k, _w in STAFF_MIX + SUPERVISOR_MIX}))
+        + ")",
+    )
     parser.add_argument("--stages", action="store_true", help="RSS by start-up stage only")
     parser.add_argument("--tracemalloc", action="store_true", help="with --stages")
     parser.add_argument("--child-build", type=int, help=argparse.SUPPRESS)
@@ -411,13 +432,16 @@ def main() -> None:
             work = Path(tmp)
             db = work / "shop.db"
             prepare(args.db, db)
-            r = asyncio.run(bot_run(db, work, args.requests, args.seed + i))
+            only = set(args.only.split(",")) if args.only else None
+            r = asyncio.run(bot_run(db, work, args.requests, args.seed + i, only))
         results.append(r)
         print(
             f"run {i + 1}: ready in {r['ready_s']:.1f} s; after start-up RSS "
-            f"{mib(r['start_rss'])} (peak {mib(r['start_hwm'])}); after {r['requests']} "
-            f"requests in {r['seconds']:.0f} s RSS {mib(r['after_rss'])} "
-            f"(peak {mib(r['after_hwm'])}); {r['kinds']}",
+            f"{mib(r['start_rss'])} (anon {mib(r['start_anon'])} + file "
+            f"{mib(r['start_file'])}; peak {mib(r['start_hwm'])}); after {r['requests']} "
+            f"requests in {r['seconds']:.0f} s RSS {mib(r['after_rss'])} (anon "
+            f"{mib(r['after_anon'])} + file {mib(r['after_file'])}; peak "
+            f"{mib(r['after_hwm'])}); {r['kinds']}",
             flush=True,
         )
     print()
@@ -437,9 +461,10 @@ def main() -> None:
                 flush=True,
             )
         print(f"matcher build, {args.cards} cards, peak RSS: {summary(peaks)} (target ≤ 500 MB)")
+    only = f" --only {args.only}" if args.only else ""
     print(
         f"reproduce: .venv/bin/python bench/bench_memory.py --db {args.db} --runs {args.runs} "
-        f"--requests {args.requests} --cards {args.cards}"
+        f"--requests {args.requests} --cards {args.cards}{only}"
     )
 
 
