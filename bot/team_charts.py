@@ -244,6 +244,18 @@ def heatmap_png(
     return buf.getvalue()
 
 
+def cells_shown(rows: Sequence[HeatRow]) -> list[tuple[str, list[int | None]]]:
+    """What the heatmap shows of `rows`: each label and its cells as whole percents (the
+    colour and the number of a cell depend on nothing else), for keying a drawn heatmap."""
+    return [
+        (
+            row.label,
+            [None if v is None else round(max(0.0, min(1.0, v)) * 100) for v in row.values],
+        )
+        for row in rows
+    ]
+
+
 def heatmaps(columns: Sequence[str], rows: Sequence[HeatRow], texts: HeatTexts) -> list[bytes]:
     """The team heatmap as one image per ≤ 25 members (every member on exactly one image)."""
     pages = heat_pages(len(rows))

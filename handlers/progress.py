@@ -25,8 +25,9 @@ async def me(update: Update, context: ShopContext) -> None:
     name = user.first_name or str(user.id)
     await send(message, (me_text(context.kb, name, p, lang, p.started), []))
     names = task_titles(context.kb, p.task_mastery, lang)
-    key = charts.chart_key("me", sorted(p.task_mastery.items()), p.weekly, lang, names)
-    draw = functools.partial(charts.progress_chart, p.task_mastery, p.weekly, lang, names)
+    mastery = charts.shown_mastery(p.task_mastery)
+    key = charts.chart_key("me", sorted(mastery.items()), p.weekly, lang, names)
+    draw = functools.partial(charts.progress_chart, mastery, p.weekly, lang, names)
     caption = plain("me.chart_caption", charts.chart_language(lang))
     await send_charts(
         context, message.chat_id, key, lambda: [draw()], lambda _n, _of: caption, message

@@ -39,7 +39,7 @@ async def _send_team(context: ShopContext, chat_id: int, viewer: User, team: Tea
     if not report.rows:
         return
     columns, rows, texts = views.heat_input(context.kb, report, now, tz, lang)
-    key = charts.chart_key("heat", team.id, columns, rows, texts)
+    key = charts.chart_key("heat", team.id, columns, team_charts.cells_shown(rows), texts)
     draw = functools.partial(team_charts.heatmaps, columns, rows, texts)
     await send_charts(
         context, chat_id, key, draw, lambda n, of: views.heat_caption(team, n, of, lang)

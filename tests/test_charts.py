@@ -191,3 +191,18 @@ def test_heatmap_colours_are_matplotlibs_rdylgn() -> None:
 
 def test_the_heatmap_font_is_the_tc_face_matplotlib_finds() -> None:
     assert team_charts._tc_face() == charts.find_cjk_font().face_index
+
+
+def test_charts_are_keyed_by_what_they_show() -> None:
+    """Mastery fades a little with every second: a chart is keyed (and /me drawn) by what
+    it shows, so the same picture is sent again by file id until that changes."""
+    assert charts.shown_mastery({"T1": 0.123456, "T2": 1.0}) == {"T1": 0.123, "T2": 1.0}
+    fading = [team_charts.HeatRow("怡君", [0.5012, None]), team_charts.HeatRow("Ben", [0.2])]
+    faded = [team_charts.HeatRow("怡君", [0.5049, None]), team_charts.HeatRow("Ben", [0.2])]
+    lower = [team_charts.HeatRow("怡君", [0.4949, None]), team_charts.HeatRow("Ben", [0.2])]
+    assert team_charts.cells_shown(fading) == team_charts.cells_shown(faded)
+    assert team_charts.cells_shown(fading) == [("怡君", [50, None]), ("Ben", [20])]
+    assert team_charts.cells_shown(lower) != team_charts.cells_shown(fading)
+    key = charts.chart_key("heat", 1, team_charts.cells_shown(fading))
+    assert key == charts.chart_key("heat", 1, team_charts.cells_shown(faded))
+    assert key != charts.chart_key("heat", 2, team_charts.cells_shown(faded))
