@@ -239,6 +239,8 @@ async def bot_run(
             took = time.monotonic() - t0
             await asyncio.sleep(1.0)
             after = proc_status(pid)
+            photos = [c.params.get("photo") for c in server.calls_of("sendPhoto") if c.ok]
+            by_id = sum(1 for p in photos if isinstance(p, str))
         finally:
             await bot.stop()
     return {
@@ -253,6 +255,8 @@ async def bot_run(
         "start_file": at_start["RssFile"],
         "requests": driver.done,
         "kinds": driver.kinds,
+        "photos": len(photos),
+        "photos_by_id": by_id,
         "seconds": took,
     }
 
@@ -441,7 +445,8 @@ def main() -> None:
             f"{mib(r['start_file'])}; peak {mib(r['start_hwm'])}); after {r['requests']} "
             f"requests in {r['seconds']:.0f} s RSS {mib(r['after_rss'])} (anon "
             f"{mib(r['after_anon'])} + file {mib(r['after_file'])}; peak "
-            f"{mib(r['after_hwm'])}); {r['kinds']}",
+            f"{mib(r['after_hwm'])}); {r['kinds']}; {r['photos']} chart images sent, "
+            f"{r['photos_by_id']} of them again by file id",
             flush=True,
         )
     print()
