@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 import sys
@@ -26,7 +25,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import access, backups, callbacks, digest, storage, unanswered
+from bot import access, backups, callbacks, digest, memory, storage, unanswered
 from bot.context import BotState, ShopContext
 from bot.ratelimit import PacedRateLimiter
 from bot.reminders import ReminderScheduler, expire_drills
@@ -135,10 +134,9 @@ def build_application(
                 name="digest",
             )
             app.job_queue.run_once(digest_handlers.send_digests, 1, name="digest:catch-up")
-        # Knowledge, matcher and modules live as long as the process: keep them out of the
-        # garbage collector's full passes (a 50–70 ms pause on the event loop each, which
-        # also bunches paced sends).
-        gc.freeze()
+        # Knowledge, matcher and modules live as long as the process: collect the build's
+        # garbage, freeze the rest out of the collector's full passes, trim the heap.
+        memory.settle()
         log.info(
             "ShopCoach started as @%s, mode %s, database %s (%d drills resumed)",
             app.bot.username,

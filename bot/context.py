@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlite_utils import Database
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.charts import SentCharts
 from bot.reminders import ReminderScheduler
 from bot.settings import Settings
 from bot.storage import utcnow
@@ -25,6 +26,7 @@ class BotState:
         self.library: Library | None = None
         self.reminders: ReminderScheduler | None = None
         self.clock: Callable[[], datetime] = utcnow
+        self.charts = SentCharts()  # file ids of charts sent, to send again without drawing
 
     @property
     def kb(self) -> Knowledge:

@@ -5,6 +5,8 @@ matplotlib's RdYlGn colours and the same Noto Sans CJK TC face as every chart (`
 a 25 × 17 grid of numbered cells costs ~45 ms this way against ~350 ms as a matplotlib figure,
 and /team must draw a team of 50 (two images) within its 300 ms. The trend chart is an ordinary
 matplotlib figure. All words on the charts come from the caller (the text catalogue).
+Pillow and matplotlib are imported on the first drawing, not with the bot: the heatmaps need
+only Pillow, and matplotlib alone holds ~30 MB that most runs of the bot never use.
 """
 
 from __future__ import annotations
@@ -14,18 +16,30 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from matplotlib import colormaps
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.ticker import MaxNLocator
-from PIL import Image, ImageDraw, ImageFont
+from bot.charts import CJK_FAMILY, find_cjk_font, font_file
 
-from bot.charts import find_cjk_font
+if TYPE_CHECKING:
+    from PIL import Image, ImageFont
 
 HEAT_ROWS = 25  # members per heatmap image at most
-_CMAP = colormaps["RdYlGn"]
+# matplotlib's RdYlGn (its 11 colours, as 0–255), sampled the way its 256-entry lookup table
+# is: the same cell colours without importing matplotlib (tests compare the two).
+_RDYLGN = (
+    (165, 0, 38),
+    (215, 48, 39),
+    (244, 109, 67),
+    (253, 174, 97),
+    (254, 224, 139),
+    (255, 255, 191),
+    (217, 239, 139),
+    (166, 217, 106),
+    (102, 189, 99),
+    (26, 152, 80),
+    (0, 104, 55),
+)
+_LUT_SIZE = 256
 _NOT_PRACTISED = (226, 226, 226)
 _INK = (33, 33, 33)
 _MUTED = (110, 110, 110)
@@ -40,10 +54,27 @@ _MARGIN = 12
 ROW_H, FRAME_H = _CELL_H, _TITLE_H + _HEAD_H + _LEGEND_H
 
 
+@functools.lru_cache(maxsize=1)
+def _tc_face() -> int:
+    """The index of the TC face in the bundled collection, found with Pillow alone (as
+    `find_cjk_font` finds it with matplotlib, which the heatmaps do not need)."""
+    from PIL import ImageFont
+
+    for index in range(32):
+        try:
+            face = ImageFont.truetype(font_file(), 12, index=index)
+        except OSError:
+            break
+        if face.getname()[0] == CJK_FAMILY:
+            return index
+    raise RuntimeError(f"{font_file()} holds no {CJK_FAMILY} face")
+
+
 @functools.lru_cache(maxsize=8)
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    path = find_cjk_font()
-    return ImageFont.truetype(str(path), size, index=path.face_index)
+    from PIL import ImageFont
+
+    return ImageFont.truetype(font_file(), size, index=_tc_face())
 
 
 @dataclass(frozen=True)
@@ -84,6 +115,8 @@ def _fit(text: str, font: ImageFont.FreeTypeFont, width: float) -> str:
 @functools.lru_cache(maxsize=256)
 def _rotated_label(text: str, size: int) -> Image.Image:
     """A column label turned to read bottom to top, as an alpha mask (cached: labels repeat)."""
+    from PIL import Image, ImageDraw
+
     font = _font(size)
     label = _fit(text, font, _HEAD_H - 8)
     mask = Image.new("L", (_HEAD_H - 4, _CELL_W), 0)
@@ -106,8 +139,20 @@ def _column_x(columns: Sequence[str]) -> list[int]:
 
 @functools.lru_cache(maxsize=128)
 def _level_colour(percent: int) -> tuple[int, int, int]:
-    r, g, b, _ = _CMAP(percent / 100)
-    return round(r * 255), round(g * 255), round(b * 255)
+    """matplotlib's `colormaps["RdYlGn"](percent / 100)` in 0–255, computed as it does: the
+    entry of a 256-colour table, each interpolated between the two colours around it."""
+    i = min(int(percent / 100 * _LUT_SIZE), _LUT_SIZE - 1)
+    x = i * (1 / (_LUT_SIZE - 1))
+    step = 1 / (len(_RDYLGN) - 1)
+    j = next(j for j in range(len(_RDYLGN)) if j * step >= x)
+    if j == 0:
+        return _RDYLGN[0]
+    lo, hi = _RDYLGN[j - 1], _RDYLGN[j]
+    d = (x - (j - 1) * step) / (j * step - (j - 1) * step)
+    r, g, b = (
+        round((d * (h / 255 - low / 255) + low / 255) * 255) for low, h in zip(lo, hi, strict=True)
+    )
+    return r, g, b
 
 
 def _colour(value: float) -> tuple[int, int, int]:
@@ -117,6 +162,8 @@ def _colour(value: float) -> tuple[int, int, int]:
 @functools.lru_cache(maxsize=256)
 def _text_mask(text: str, size: int) -> Image.Image:
     """A short text (a cell's number) as an alpha mask, drawn once and pasted many times."""
+    from PIL import Image, ImageDraw
+
     font = _font(size)
     left, top, right, bottom = font.getbbox(text, anchor="mm")
     mask = Image.new("L", (math.ceil(right - left), math.ceil(bottom - top)), 0)
@@ -141,6 +188,8 @@ def heatmap_png(
     columns: Sequence[str], rows: Sequence[HeatRow], texts: HeatTexts, page: str = ""
 ) -> bytes:
     """One image: a row per member, a column per activity, each cell its mastery in %."""
+    from PIL import Image, ImageDraw
+
     xs = _column_x(columns)
     width = (xs[-1] + _CELL_W if xs else _MARGIN + _NAME_W) + _MARGIN
     top = _TITLE_H + _HEAD_H
@@ -195,6 +244,18 @@ def heatmap_png(
     return buf.getvalue()
 
 
+def cells_shown(rows: Sequence[HeatRow]) -> list[tuple[str, list[int | None]]]:
+    """What the heatmap shows of `rows`: each label and its cells as whole percents (the
+    colour and the number of a cell depend on nothing else), for keying a drawn heatmap."""
+    return [
+        (
+            row.label,
+            [None if v is None else round(max(0.0, min(1.0, v)) * 100) for v in row.values],
+        )
+        for row in rows
+    ]
+
+
 def heatmaps(columns: Sequence[str], rows: Sequence[HeatRow], texts: HeatTexts) -> list[bytes]:
     """The team heatmap as one image per ≤ 25 members (every member on exactly one image)."""
     pages = heat_pages(len(rows))
@@ -222,6 +283,11 @@ def trend_png(weeks: Sequence[tuple[str, int, float | None]], texts: TrendTexts)
 
     `weeks` holds (label, drills, 0–1 accuracy or None without answers), oldest first.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.ticker import MaxNLocator
+
     font = FontProperties(fname=find_cjk_font())
     title_font = font.copy()
     title_font.set_size(13)

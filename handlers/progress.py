@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 
 from telegram import Update
 
@@ -11,6 +11,7 @@ from bot.context import ShopContext
 from bot.render.progress import me_text, settings_view, task_titles
 from bot.texts import plain, t
 from handlers.common import edit, lang_of, member, send, stale
+from handlers.photos import send_charts
 
 
 async def me(update: Update, context: ShopContext) -> None:
@@ -23,13 +24,13 @@ async def me(update: Update, context: ShopContext) -> None:
     p = progress.progress(context.db, context.kb, user.id, context.now(), context.settings.tz)
     name = user.first_name or str(user.id)
     await send(message, (me_text(context.kb, name, p, lang, p.started), []))
-    # Rendering takes a few hundred ms of CPU: keep the event loop free meanwhile.
     names = task_titles(context.kb, p.task_mastery, lang)
-    png = await asyncio.to_thread(charts.progress_chart, p.task_mastery, p.weekly, lang, names)
-    await message.reply_photo(
-        png,
-        caption=plain("me.chart_caption", charts.chart_language(lang)),
-        allow_sending_without_reply=True,
+    mastery = charts.shown_mastery(p.task_mastery)
+    key = charts.chart_key("me", sorted(mastery.items()), p.weekly, lang, names)
+    draw = functools.partial(charts.progress_chart, mastery, p.weekly, lang, names)
+    caption = plain("me.chart_caption", charts.chart_language(lang))
+    await send_charts(
+        context, message.chat_id, key, lambda: [draw()], lambda _n, _of: caption, message
     )
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 
 from telegram import Message, Update
 
-from bot import callbacks, reports, team_charts
+from bot import callbacks, charts, reports, team_charts
 from bot.access import REFUSAL, may
 from bot.accounts import User
 from bot.callbacks import parse_int
@@ -15,6 +15,7 @@ from bot.render import reports as views
 from bot.reports import Team
 from bot.texts import plain, t
 from handlers.common import edit, lang_of, member, send, send_to, stale
+from handlers.photos import send_charts
 
 
 async def _viewer(update: Update, context: ShopContext) -> tuple[User, Message] | None:
@@ -38,11 +39,11 @@ async def _send_team(context: ShopContext, chat_id: int, viewer: User, team: Tea
     if not report.rows:
         return
     columns, rows, texts = views.heat_input(context.kb, report, now, tz, lang)
-    # Drawing takes tens of ms per image: keep the event loop free meanwhile.
-    pngs = await asyncio.to_thread(team_charts.heatmaps, columns, rows, texts)
-    for n, png in enumerate(pngs, 1):
-        caption = views.heat_caption(team, n, len(pngs), lang)
-        await context.bot.send_photo(chat_id, png, caption=caption)
+    key = charts.chart_key("heat", team.id, columns, team_charts.cells_shown(rows), texts)
+    draw = functools.partial(team_charts.heatmaps, columns, rows, texts)
+    await send_charts(
+        context, chat_id, key, draw, lambda n, of: views.heat_caption(team, n, of, lang)
+    )
 
 
 async def _send_member(context: ShopContext, chat_id: int, viewer: User, user: User) -> None:
@@ -51,8 +52,10 @@ async def _send_member(context: ShopContext, chat_id: int, viewer: User, user: U
     report = reports.member_report(context.db, context.kb, user, now, tz)
     await send_to(context, chat_id, views.member_view(context.kb, report, now, tz, lang))
     weeks, texts = views.trend_input(report, lang)
-    png = await asyncio.to_thread(team_charts.trend_png, weeks, texts)
-    await context.bot.send_photo(chat_id, png, caption=views.trend_caption(lang))
+    key = charts.chart_key("trend", weeks, texts)
+    draw = functools.partial(team_charts.trend_png, weeks, texts)
+    caption = views.trend_caption(lang)
+    await send_charts(context, chat_id, key, lambda: [draw()], lambda _n, _of: caption)
 
 
 async def team_command(update: Update, context: ShopContext) -> None:

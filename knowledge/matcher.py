@@ -33,6 +33,7 @@ import copy
 import gc
 import math
 import re
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from typing import Literal
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from knowledge import heap
 from knowledge.classifier import ActivityClassifier, CardRanker
 from knowledge.models import OFF_TOPIC, Knowledge, Question
 from knowledge.normalize import fold, fold_keys, fold_lines, sound_key, to_traditional
@@ -299,11 +301,10 @@ class Normalizer:
 
 
 def _flat_postings(
-    terms: list[str], docs: np.ndarray, weights: np.ndarray
+    codes: np.ndarray, ids: dict[str, int], docs: np.ndarray, weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[int, int]]]:
-    """Rows (term, doc, weight) grouped by term: docs, weights and each term's slice."""
-    ids: dict[str, int] = {}
-    codes = np.array([ids.setdefault(t, len(ids)) for t in terms], dtype=np.int64)
+    """Rows (term code, doc, weight) grouped by term: docs, weights and each term's slice;
+    `ids` gives each term its code, in order of first appearance."""
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1)).tolist()
     span = {t: (bounds[k], bounds[k + 1]) for t, k in ids.items()}
@@ -324,12 +325,17 @@ def _stem(word: str) -> str:
 
 @dataclass(frozen=True)
 class _Doc:
+    # An entry's terms are not kept here: the postings hold them (`Matcher._has_term`), and
+    # a set per entry cost more than the whole index at 10,000 cards.
     activity: str
     card: str | None
     names: tuple[str, ...]  # normalized titles and aliases
     flat_names: tuple[str, ...]  # the same without spaces, for whole-string comparison
-    name_terms: frozenset[str]
-    all_terms: frozenset[str]
+
+
+# Entries normalised per batch in `_build`: OpenCC and the phrase scan cost per call, and the
+# terms of a batch are interned before the next batch is cut (see there).
+_BATCH = 256
 
 
 class Matcher:
@@ -360,7 +366,6 @@ class Matcher:
         ]
         self.norm = Normalizer(kb.synonyms, [*kb.stopwords, *chat_words])
         docs: list[_Doc] = []
-        tfs: list[dict[str, float]] = []
         teaching: dict[str, list[Question]] = {}
         for q in kb.questions.values():
             if q.card:
@@ -379,63 +384,93 @@ class Matcher:
             names = [act.title.zh, act.title.en]
             body = [i.text.zh for i in act.indicators] + [i.text.en for i in act.indicators]
             pending.append((act.id, None, names, body))
-        # Normalise every text in one batch: OpenCC and the phrase scan cost per call.
         texts = [[s for s in (*names, *body) if s] for _a, _c, names, body in pending]
-        flat = self.norm.normalize_many([t for group in texts for t in group])
-        flat_terms = self.norm.terms_many(flat)
-        pos = 0
+        # Postings as they are found, entry by entry: term codes (in order of first
+        # appearance), entries and weighted counts, for titles/aliases and for all text; in
+        # arrays of machine numbers (a list holds an 8-byte pointer to a 24–32-byte object).
+        ids: dict[str, int] = {}
+        codes = array("q")
+        doc_ids = array("i")
+        freqs = array("d")
+        name_ids: dict[str, int] = {}
+        name_codes = array("q")
+        name_docs = array("i")
+        lengths_ = array("d")
+        df: Counter[str] = Counter()
         # What the classifier learns from: each card title/alias on its own, and everything
         # an activity says of itself (titles and indicators), labelled with the activity.
         samples: list[tuple[str, list[str]]] = []
         card_samples: list[tuple[str, list[str]]] = []  # the card ranker's: titles, aliases
-        for (activity, card_id, names, _body), group in zip(pending, texts, strict=True):
-            n_names = sum(1 for s in names if s)
-            tf = self._add(
-                docs,
-                activity,
-                card_id,
-                flat[pos : pos + n_names],
-                flat_terms[pos : pos + n_names],
-                flat_terms[pos + n_names : pos + len(group)],
-            )
-            tfs.append(tf)
-            own = [
-                self.norm.all_terms(t)
-                for t in flat[pos : pos + (len(group) if card_id is None else n_names)]
+        # Entries are normalised and indexed a batch at a time, keeping one string per
+        # distinct term: a term is a new string each time it is cut out of a text, and all
+        # texts' terms at once were most of the build's peak (~1.5 GB at 10,000 cards).
+        canon: dict[str, str] = {}
+        for start in range(0, len(pending), _BATCH):
+            groups = texts[start : start + _BATCH]
+            flat = self.norm.normalize_many([t for g in groups for t in g])
+            flat_terms = [
+                [canon.setdefault(t, t) for t in terms] for terms in self.norm.terms_many(flat)
             ]
-            samples.extend((activity, terms) for terms in own)
-            if card_id is not None:
-                card_samples.extend((card_id, terms) for terms in own)
-            pos += len(group)
+            pos = 0
+            for (activity, card_id, names, _body), group in zip(
+                pending[start : start + _BATCH], groups, strict=True
+            ):
+                n_names = sum(1 for s in names if s)
+                idx = len(docs)
+                tf = self._add(
+                    docs,
+                    activity,
+                    card_id,
+                    flat[pos : pos + n_names],
+                    flat_terms[pos : pos + n_names],
+                    flat_terms[pos + n_names : pos + len(group)],
+                )
+                lengths_.append(sum(tf.values()))
+                df.update(tf.keys())
+                codes.extend(ids.setdefault(t, len(ids)) for t in tf)
+                doc_ids.extend([idx] * len(tf))
+                freqs.extend(tf.values())
+                in_names = dict.fromkeys(t for ts in flat_terms[pos : pos + n_names] for t in ts)
+                name_codes.extend(name_ids.setdefault(t, len(name_ids)) for t in in_names)
+                name_docs.extend([idx] * len(in_names))
+                own = [
+                    [canon.setdefault(t, t) for t in self.norm.all_terms(text)]
+                    for text in flat[pos : pos + (len(group) if card_id is None else n_names)]
+                ]
+                samples.extend((activity, terms) for terms in own)
+                if card_id is not None:
+                    card_samples.extend((card_id, terms) for terms in own)
+                pos += len(group)
+        del texts, pending
         self.docs = docs
         n = len(docs)
-        df: Counter[str] = Counter()
-        for d in docs:
-            df.update(d.all_terms)
         self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
         # Unknown terms carry as much information as the rarest known one: a question full
         # of words the knowledge never uses is most likely off-topic.
         self.unknown_idf = math.log(1 + (n + 0.5) / 0.5) if n else 1.0
-        lengths = np.array([sum(tf.values()) for tf in tfs], dtype=np.float64)
+        lengths = np.array(lengths_, dtype=np.float64)
         avg = float(lengths.mean()) if n else 1.0
         # Postings in one flat array per kind, term by term (a term's entries are a slice):
         # thousands of small arrays would cost more to build than the whole rest.
-        term_rows = [(t, i, f) for i, tf in enumerate(tfs) for t, f in tf.items()]
-        doc_ids = np.array([i for _t, i, _f in term_rows], dtype=np.int32)
-        freqs = np.array([f for _t, _i, f in term_rows], dtype=np.float64)
-        idfs = np.array([self.idf[t] for t, _i, _f in term_rows], dtype=np.float64)
+        code_arr = np.array(codes, dtype=np.int64)
+        doc_arr = np.array(doc_ids, dtype=np.int32)
+        freq_arr = np.array(freqs, dtype=np.float64)
+        del codes, doc_ids, freqs
+        idf_of_code = np.array([self.idf[t] for t in ids], dtype=np.float64)
+        idfs = idf_of_code[code_arr] if len(code_arr) else np.zeros(0, dtype=np.float64)
         # BM25's length normalisation per entry, kept for aliases learned later.
         self._doc_norm = w.k1 * (1 - w.b + w.b * lengths / avg) if n else lengths
-        bm25_norm = self._doc_norm[doc_ids] if n else freqs
-        weights_ = idfs * freqs * (w.k1 + 1) / (freqs + bm25_norm)
+        bm25_norm = self._doc_norm[doc_arr] if n else freq_arr
+        weights_ = idfs * freq_arr * (w.k1 + 1) / (freq_arr + bm25_norm)
         self._post_docs, self._post_w, self._post_span = _flat_postings(
-            [t for t, _i, _f in term_rows], doc_ids, weights_
+            code_arr, ids, doc_arr, weights_
         )
-        name_rows = [(t, i) for i, d in enumerate(docs) for t in d.name_terms]
+        del code_arr, doc_arr, freq_arr, idfs, bm25_norm, weights_
         self._name_docs, _unused, self._name_span = _flat_postings(
-            [t for t, _i in name_rows],
-            np.array([i for _t, i in name_rows], dtype=np.int32),
-            np.zeros(len(name_rows), dtype=np.float64),
+            np.array(name_codes, dtype=np.int64),
+            name_ids,
+            np.array(name_docs, dtype=np.int32),
+            np.zeros(len(name_docs), dtype=np.float64),
         )
         # Where each entry's titles/aliases start in the list of all of them, in entry order.
         self._name_start = np.cumsum([0] + [len(d.flat_names) for d in docs]).astype(np.int64)
@@ -458,7 +493,7 @@ class Matcher:
         # Chinese words of titles and aliases by how they sound, for 注音 typing slips; of
         # two words that sound alike, the more common one.
         self._by_sound: dict[tuple[str | None, str | None], str] = {}
-        for t in sorted({t for d in docs for t in d.name_terms}, key=lambda t: (-df[t], t)):
+        for t in sorted(self._name_span, key=lambda t: (-df[t], t)):
             if len(t) == 2 and not t.isascii():
                 self._by_sound.setdefault((sound_key(t[0]), sound_key(t[1])), t)
         # Staff's example questions, read like a question (typos corrected the same way):
@@ -484,6 +519,11 @@ class Matcher:
             activity = kb.cards[card_id].activity
             if (activity, key) not in filed:
                 samples.append((activity, terms))
+        del canon
+        # The index's temporaries are gone; their pages go back before the classifiers add
+        # their own peak (at 10,000 cards: ~100 MB less resident, the build's peak 0.53 →
+        # 0.45 GB).
+        heap.trim()
         self.classifier = ActivityClassifier(samples, alpha=w.class_alpha)
         self.card_ranker = CardRanker(card_samples, alpha=w.card_alpha)
 
@@ -516,8 +556,6 @@ class Matcher:
             doc.card,
             (*doc.names, normalized),
             (*doc.flat_names, normalized.replace(" ", "")),
-            doc.name_terms | frozenset(terms),
-            doc.all_terms | frozenset(terms),
         )
         new._name_start = self._name_start.copy()
         new._name_start[idx + 1 :] += 1
@@ -533,8 +571,8 @@ class Matcher:
             entry = (
                 idx,
                 bm25_w,
-                0.0 if t in doc.all_terms else new.idf[t],
-                t not in doc.name_terms,
+                0.0 if self._has_term(idx, t) else new.idf[t],
+                not self._has_term(idx, t, names=True),
             )
             learned[t] = (*learned.get(t, ()), entry)
         new._learned = learned
@@ -542,6 +580,17 @@ class Matcher:
         new.card_ranker = self.card_ranker.with_sample(card_id, class_terms)
         new.classifier = self.classifier.with_sample(doc.activity, class_terms)
         return new
+
+    def _has_term(self, idx: int, term: str, *, names: bool = False) -> bool:
+        """Whether entry `idx` has `term` (in its titles and aliases, with `names`), by its
+        postings and the aliases learned since the build (whose terms count as both)."""
+        if any(entry[0] == idx for entry in self._learned.get(term, ())):
+            return True
+        docs, span = (
+            (self._name_docs, self._name_span) if names else (self._post_docs, self._post_span)
+        )
+        a, b = span.get(term, (0, 0))
+        return bool((docs[a:b] == idx).any())
 
     def _add(
         self,
@@ -557,16 +606,7 @@ class Matcher:
         names_n = tuple(names)
         name_terms = [t for ts in names_terms for t in ts]
         body_terms = [t for ts in body_terms_each for t in ts]
-        docs.append(
-            _Doc(
-                activity,
-                card,
-                names_n,
-                tuple(n.replace(" ", "") for n in names_n),
-                frozenset(name_terms),
-                frozenset(name_terms) | frozenset(body_terms),
-            )
-        )
+        docs.append(_Doc(activity, card, names_n, tuple(n.replace(" ", "") for n in names_n)))
         tf: defaultdict[str, float] = defaultdict(float)  # weighted term counts
         for t in name_terms:
             tf[t] += w.names

@@ -6,10 +6,13 @@ import importlib.util
 import json
 import re
 import unicodedata
+from array import array
 from functools import lru_cache
 from pathlib import Path
 
 import opencc
+
+from knowledge import s2twp
 
 # Zero-width and BOM characters arrive from copy-paste and some phone keyboards.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -18,7 +21,8 @@ _SPACE_RE = re.compile(r"\s+")
 
 @lru_cache(maxsize=1)
 def _s2twp() -> opencc.OpenCC:
-    return opencc.OpenCC("s2twp")
+    # s2twp, with its Simplified phrases held once instead of twice (knowledge/s2twp.py).
+    return s2twp.converter()
 
 
 class _Blank(dict[int, str]):
@@ -73,7 +77,6 @@ def fold_keys(texts: list[str]) -> list[str]:
     return [line.replace(" ", "") for line in lines]
 
 
-@lru_cache(maxsize=1)
 def _readings() -> dict[str, str]:
     """pypinyin's character readings, 'code point' → 'zhuó,zhāo,…' (most common first)."""
     # Reading the JSON it ships takes ~40 ms; importing pypinyin.pinyin_dict, which
@@ -94,17 +97,42 @@ def _readings() -> dict[str, str]:
 _SOUND_FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "en"))
 
 
-@lru_cache(maxsize=65536)
+def _fold_reading(reading: str) -> str:
+    """A reading ('zhuó') without its tone and retroflex/nasal distinctions ('zuo')."""
+    plain = "".join(c for c in unicodedata.normalize("NFD", reading) if c.isascii())
+    for src, dst in _SOUND_FOLDS:
+        plain = plain.replace(src, dst)
+    return plain
+
+
+@lru_cache(maxsize=1)
+def _sound_table() -> tuple[array[int], tuple[str | None, ...]]:
+    """Each code point's sound key, as an index into the few hundred distinct keys (0: none).
+
+    Two bytes a code point up to the last one with a reading (~0.4 MB): the readings
+    themselves, a dict of 41,000 entries (~5.4 MB), are read once and dropped.
+    """
+    readings = _readings()
+    keys: dict[str | None, int] = {None: 0}
+    index_of: dict[str, int] = {}  # first reading → its key's index (~1,500 of them)
+    table = array("H", bytes(2 * (max(map(int, readings), default=0) + 1)))
+    for code, values in readings.items():
+        if not values:
+            continue
+        first = values.partition(",")[0]
+        index = index_of.get(first)
+        if index is None:
+            index = index_of[first] = keys.setdefault(_fold_reading(first), len(keys))
+        table[int(code)] = index
+    return table, tuple(keys)
+
+
 def sound_key(char: str) -> str | None:
     """How a Chinese character sounds, ignoring tone and retroflex/nasal slips; None if unknown.
 
     注音 typing slips pick another character with the same sound (備分, 會原, 發票作費):
     characters with the same key are candidates for each other.
     """
-    readings = _readings().get(str(ord(char)))
-    if not readings:
-        return None
-    plain = "".join(c for c in unicodedata.normalize("NFD", readings.split(",")[0]) if c.isascii())
-    for src, dst in _SOUND_FOLDS:
-        plain = plain.replace(src, dst)
-    return plain
+    table, keys = _sound_table()
+    code = ord(char)
+    return keys[table[code]] if code < len(table) else None

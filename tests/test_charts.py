@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import struct
+import subprocess
 import sys
 import warnings
 from importlib import metadata
@@ -11,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTCollection
-from matplotlib import font_manager
+from matplotlib import colormaps, font_manager
 
-from bot import charts
+from bot import charts, team_charts
 from knowledge.models import Knowledge
 
 MASTERY = {"T1": 0.8, "T2": 0.35, "T3": 1.0, "T4": 0.0, "T5": 0.55}
@@ -23,6 +24,7 @@ WEEKS: list[tuple[str, float | None]] = [
     ("11/16", 0.75),
     ("11/23", 0.9),
 ]
+ROOT = Path(__file__).resolve().parents[1]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHART_ZH = list(charts.chart_texts("zh-TW").values())
 
@@ -164,3 +166,43 @@ def test_out_of_range_values_are_clamped_to_0_100_percent() -> None:
     heights = [bar.get_height() for bar in fig.axes[0].patches]
     assert heights == [100, 0, 50, 0, 0]
     assert [t.get_text() for t in fig.axes[0].texts] == ["100%", "0%", "50%", "0%", "0%"]
+
+
+def test_the_bot_imports_no_chart_library_until_it_draws() -> None:
+    """matplotlib and Pillow (~35 MB) load with the first chart, not with the bot."""
+    code = (
+        "import sys, bot.app, bot.cli\n"
+        "print(sorted(m for m in ('matplotlib', 'PIL') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_heatmap_colours_are_matplotlibs_rdylgn() -> None:
+    """The heatmap's own colour table gives what matplotlib's colormap gives, 0–100 %."""
+    cmap = colormaps["RdYlGn"]
+    for percent in range(101):
+        r, g, b, _ = cmap(percent / 100)
+        want = (round(r * 255), round(g * 255), round(b * 255))
+        assert team_charts._level_colour(percent) == want, percent
+
+
+def test_the_heatmap_font_is_the_tc_face_matplotlib_finds() -> None:
+    assert team_charts._tc_face() == charts.find_cjk_font().face_index
+
+
+def test_charts_are_keyed_by_what_they_show() -> None:
+    """Mastery fades a little with every second: a chart is keyed (and /me drawn) by what
+    it shows, so the same picture is sent again by file id until that changes."""
+    assert charts.shown_mastery({"T1": 0.123456, "T2": 1.0}) == {"T1": 0.123, "T2": 1.0}
+    fading = [team_charts.HeatRow("怡君", [0.5012, None]), team_charts.HeatRow("Ben", [0.2])]
+    faded = [team_charts.HeatRow("怡君", [0.5049, None]), team_charts.HeatRow("Ben", [0.2])]
+    lower = [team_charts.HeatRow("怡君", [0.4949, None]), team_charts.HeatRow("Ben", [0.2])]
+    assert team_charts.cells_shown(fading) == team_charts.cells_shown(faded)
+    assert team_charts.cells_shown(fading) == [("怡君", [50, None]), ("Ben", [20])]
+    assert team_charts.cells_shown(lower) != team_charts.cells_shown(fading)
+    key = charts.chart_key("heat", 1, team_charts.cells_shown(fading))
+    assert key == charts.chart_key("heat", 1, team_charts.cells_shown(faded))
+    assert key != charts.chart_key("heat", 2, team_charts.cells_shown(faded))

@@ -189,6 +189,38 @@ async def test_me_shows_progress_and_a_chart(h: Harness, monkeypatch: pytest.Mon
     assert mastery.title.get_fontproperties().get_file() == charts.find_cjk_font()
 
 
+async def test_me_again_sends_the_same_chart_by_file_id(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same figures draw the same chart: the second /me re-sends Telegram's file id of the
+    first photo, undrawn; after another drill the figures change and a new chart is drawn."""
+    drawn: list[str] = []
+    draw = charts.progress_chart
+
+    def counted(*args: Any) -> bytes:
+        drawn.append(args[2])
+        return draw(*args)
+
+    monkeypatch.setattr(charts, "progress_chart", counted)
+    await staff(h, AMY)
+    [q] = await h.say(AMY, "/drill")
+    for _ in range(5):
+        _edit, q = await answer(h, AMY, q, correct=True)
+    _text, first = await h.say(AMY, "/me", replies=2)
+    _text, again = await h.say(AMY, "/me", replies=2)
+    assert isinstance(first.params["photo"], UploadedFile)
+    assert again.params["photo"] == first.result["photo"][-1]["file_id"]
+    assert again.params.get("caption") == first.params.get("caption")
+    assert drawn == ["zh-TW"]
+    h.clock.advance(days=1)
+    [q] = await h.say(AMY, "/drill")
+    for _ in range(5):
+        _edit, q = await answer(h, AMY, q, correct=False)
+    _text, changed = await h.say(AMY, "/me", replies=2)
+    assert isinstance(changed.params["photo"], UploadedFile)
+    assert len(drawn) == 2
+
+
 def reminders_to(h: Harness, user: FakeUser) -> list[Call]:
     """The reminders `user` got: sent messages whose one button starts today's drill."""
     return [
