@@ -72,6 +72,30 @@ def proc_status(pid: int) -> dict[str, int]:
     return out
 
 
+def children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (the chart process of a bot), from /proc."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(") ", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(stat.parent.name))
+    return out
+
+
+def children_rss(pid: int) -> int:
+    """Resident kB of `pid`'s live children, summed."""
+    total = 0
+    for child_pid in children(pid):
+        try:
+            total += proc_status(child_pid)["VmRSS"]
+        except (OSError, KeyError):
+            continue
+    return total
+
+
 def prepare(src: Path, dst: Path) -> None:
     """A migrated copy with nothing due at start-up: today's reminders and this week's digests
     count as sent (the fan-out has its own bench)."""
@@ -239,6 +263,13 @@ async def bot_run(
             took = time.monotonic() - t0
             await asyncio.sleep(1.0)
             after = proc_status(pid)
+            after_children = children_rss(pid)
+            # The chart process ends after CHART_IDLE_SECONDS without a chart.
+            from bot.charts import CHART_IDLE_SECONDS
+
+            await asyncio.sleep(CHART_IDLE_SECONDS + 3.0)
+            idle = proc_status(pid)
+            idle_children = children_rss(pid)
             photos = [c.params.get("photo") for c in server.calls_of("sendPhoto") if c.ok]
             by_id = sum(1 for p in photos if isinstance(p, str))
         finally:
@@ -249,6 +280,9 @@ async def bot_run(
         "start_hwm": at_start["VmHWM"],
         "after_rss": after["VmRSS"],
         "after_hwm": after["VmHWM"],
+        "after_children": after_children,
+        "idle_rss": idle["VmRSS"],
+        "idle_children": idle_children,
         "after_anon": after["RssAnon"],
         "after_file": after["RssFile"],
         "start_anon": at_start["RssAnon"],
@@ -445,7 +479,9 @@ def main() -> None:
             f"{mib(r['start_file'])}; peak {mib(r['start_hwm'])}); after {r['requests']} "
             f"requests in {r['seconds']:.0f} s RSS {mib(r['after_rss'])} (anon "
             f"{mib(r['after_anon'])} + file {mib(r['after_file'])}; peak "
-            f"{mib(r['after_hwm'])}); {r['kinds']}; {r['photos']} chart images sent, "
+            f"{mib(r['after_hwm'])}) + chart process {mib(r['after_children'])}; "
+            f"once idle RSS {mib(r['idle_rss'])} + chart process "
+            f"{mib(r['idle_children'])}; {r['kinds']}; {r['photos']} chart images sent, "
             f"{r['photos_by_id']} of them again by file id",
             flush=True,
         )
@@ -454,6 +490,14 @@ def main() -> None:
     print(f"  after start-up:  RSS {summary([r['start_rss'] for r in results])}")
     print(f"  after requests:  RSS {summary([r['after_rss'] for r in results])}")
     print(f"  peak (VmHWM):    {summary([r['after_hwm'] for r in results])}")
+    from bot.charts import CHART_IDLE_SECONDS
+
+    kids = summary([r["after_children"] for r in results])
+    print(f"  chart process right after the requests: {kids}")
+    both = [r["after_rss"] + r["after_children"] for r in results]
+    print(f"  bot + chart process right after:         {summary(both)}")
+    later = [r["idle_rss"] + r["idle_children"] for r in results]
+    print(f"  bot + chart process {CHART_IDLE_SECONDS:.0f} s later:   {summary(later)}")
     if args.cards:
         peaks = []
         for _ in range(args.runs):

@@ -1,4 +1,4 @@
-"""Charts as photos: drawn in the chart thread once, sent again by Telegram file id after that."""
+"""Charts as photos: drawn in the chart process once, sent again by Telegram file id after that."""
 
 from __future__ import annotations
 

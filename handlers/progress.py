@@ -30,7 +30,7 @@ async def me(update: Update, context: ShopContext) -> None:
     draw = functools.partial(charts.progress_chart, mastery, p.weekly, lang, names)
     caption = plain("me.chart_caption", charts.chart_language(lang))
     await send_charts(
-        context, message.chat_id, key, lambda: [draw()], lambda _n, _of: caption, message
+        context, message.chat_id, key, charts.one_image(draw), lambda _n, _of: caption, message
     )
 
 

@@ -55,7 +55,7 @@ async def _send_member(context: ShopContext, chat_id: int, viewer: User, user: U
     key = charts.chart_key("trend", weeks, texts)
     draw = functools.partial(team_charts.trend_png, weeks, texts)
     caption = views.trend_caption(lang)
-    await send_charts(context, chat_id, key, lambda: [draw()], lambda _n, _of: caption)
+    await send_charts(context, chat_id, key, charts.one_image(draw), lambda _n, _of: caption)
 
 
 async def team_command(update: Update, context: ShopContext) -> None:

@@ -167,6 +167,8 @@ async def test_me_shows_progress_and_a_chart(h: Harness, monkeypatch: pytest.Mon
         return drawn[-1]
 
     monkeypatch.setattr(charts, "_progress_figure", keep)
+    # Drawn in this process, where the figure can be looked at (the bot uses its chart process).
+    monkeypatch.setattr(charts, "_RENDER", charts._Renderer(60, process=False))
     await staff(h, AMY)
     [q] = await h.say(AMY, "/drill")
     for _ in range(5):
@@ -202,6 +204,7 @@ async def test_me_again_sends_the_same_chart_by_file_id(
         return draw(*args)
 
     monkeypatch.setattr(charts, "progress_chart", counted)
+    monkeypatch.setattr(charts, "_RENDER", charts._Renderer(60, process=False))
     await staff(h, AMY)
     [q] = await h.say(AMY, "/drill")
     for _ in range(5):
