@@ -30,12 +30,16 @@ class CatalogueError(ValueError):
     """A catalogue file defines a key another file already has."""
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, dict[str, str]]:
     """All texts keyed by message id, then language."""
     out: dict[str, dict[str, str]] = {}
     for path in sorted(CATALOGUE_DIR.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        # libyaml's loader where PyYAML has it: ~5× faster, and start-up reads every file.
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
         for key, vals in data.items():
             if key in out:
                 raise CatalogueError(f"{path.name}: {key} is defined twice")
