@@ -274,11 +274,9 @@ class _Renderer:
     def close(self) -> None:
         """End the chart process now (it finishes a drawing in progress first)."""
         self._closing = None
-        pool, self._pool = self._pool, None
-        if pool is not None and self._busy == 0:
-            pool.shutdown(wait=False)
-        elif pool is not None:
-            self._pool = pool
+        if self._pool is not None and self._busy == 0:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
 
 _RENDER = _Renderer(CHART_IDLE_SECONDS)

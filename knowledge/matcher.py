@@ -510,10 +510,9 @@ class Matcher:
         ]
         samples.extend(zip(labels, read[: len(labels)], strict=True))
         keys = fold_keys(phrases)  # one OpenCC call for all: a call per phrase cost 0.1 s
-        filed = set(zip(labels, keys, strict=False))
-        card_keys = keys[len(labels) :]
+        filed = set(zip(labels, keys[: len(labels)], strict=True))
         for (card_id, _phrase), terms, key in zip(
-            by_card, read[len(labels) :], card_keys, strict=True
+            by_card, read[len(labels) :], keys[len(labels) :], strict=True
         ):
             card_samples.append((card_id, terms))
             activity = kb.cards[card_id].activity
