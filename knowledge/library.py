@@ -9,6 +9,7 @@ from pathlib import Path
 from knowledge.loader import load_knowledge, load_knowledge_or_raise
 from knowledge.matcher import Matcher
 from knowledge.models import Knowledge
+from knowledge.normalize import release_bulk
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,10 @@ class Library:
 def load_library(extra_dir: Path | None = None) -> Library:
     """Load and check the knowledge files, then build the matcher over them."""
     kb = load_knowledge_or_raise(extra_dir)
-    return Library(kb, Matcher(kb))
+    try:
+        return Library(kb, Matcher(kb))
+    finally:
+        release_bulk()
 
 
 def reload_library(
@@ -40,7 +44,10 @@ def reload_library(
 ) -> tuple[Library | None, list[str]]:
     """A new library from the files as they are now (with the learned `aliases`, card id and
     text), or None and the problems found."""
-    kb, problems = load_knowledge(extra_dir)
-    if problems:
-        return None, [str(p) for p in problems]
-    return Library(kb, Matcher(kb)).with_aliases(aliases), []
+    try:
+        kb, problems = load_knowledge(extra_dir)
+        if problems:
+            return None, [str(p) for p in problems]
+        return Library(kb, Matcher(kb)).with_aliases(aliases), []
+    finally:
+        release_bulk()

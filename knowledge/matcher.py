@@ -35,7 +35,7 @@ import math
 import re
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
@@ -48,7 +48,15 @@ from rapidfuzz import fuzz, process
 from knowledge import heap
 from knowledge.classifier import ActivityClassifier, CardRanker
 from knowledge.models import OFF_TOPIC, Knowledge, Question
-from knowledge.normalize import fold, fold_keys, fold_lines, sound_key, to_traditional
+from knowledge.normalize import (
+    fold,
+    fold_key,
+    fold_keys,
+    fold_lines,
+    sound_key,
+    to_traditional,
+    to_traditional_bulk,
+)
 
 # answer: the top card, directly. suggest: "did you mean" the top 2-3. none: a work question
 # no card answers (logged for supervisors). offtopic: no work question at all (small talk,
@@ -213,13 +221,13 @@ class Normalizer:
     def __init__(self, synonyms: Iterable[list[str]], stopwords: Iterable[str]) -> None:
         mapping: dict[str, str] = {}
         for group in synonyms:
-            canon = self._base(group[0])
+            canon = self._base(group[0], to_traditional_bulk)
             for word in group:
-                mapping.setdefault(self._base(word), canon)
+                mapping.setdefault(self._base(word, to_traditional_bulk), canon)
         self._synonyms = _Replacer(mapping)
         # Canonical words are kept whole: a stop word inside one (還 in 還原) must not cut it.
         self._canonical = {c for c in mapping.values() if not _LATIN_RE.match(c)}
-        stops = [self._base(w) for w in stopwords]
+        stops = [self._base(w, to_traditional_bulk) for w in stopwords]
         self._stop_latin = {w for w in stops if _LATIN_RE.match(w)}
         cjk_stops = [w for w in stops if w and not _LATIN_RE.match(w)]
         # Single-character stop words go in one C-speed translate; phrases need the scan.
@@ -227,8 +235,9 @@ class Normalizer:
         self._stops = _Replacer({w: "" for w in cjk_stops if len(w) > 1})
 
     @staticmethod
-    def _base(text: str) -> str:
-        return fold(to_traditional(text))
+    def _base(text: str, convert: Callable[[str], str] = to_traditional) -> str:
+        # At a build, OpenCC (`to_traditional_bulk`); a message, its Python twin.
+        return fold(convert(text))
 
     def normalize(self, text: str) -> str:
         """Folded, Traditional, synonyms replaced by their canonical word."""
@@ -237,7 +246,7 @@ class Normalizer:
     def normalize_many(self, texts: list[str]) -> list[str]:
         """`normalize` for many texts with one OpenCC call (its per-call cost dominates)."""
         flat = [t.replace("\n", " ") for t in texts]
-        converted = to_traditional("\n".join(flat)).split("\n")
+        converted = to_traditional_bulk("\n".join(flat)).split("\n")
         if len(converted) != len(flat):  # never seen; fall back rather than misalign
             return [self.normalize(t) for t in texts]
         # One replacement pass over all texts: phrases never span the line breaks.
@@ -479,9 +488,7 @@ class Matcher:
         # added to the entry's evidence, whether the term is new to its titles/aliases).
         self._learned: dict[str, tuple[tuple[int, float, float, bool], ...]] = {}
         self._smalltalk = {
-            fold(to_traditional(p)).replace(" ", ""): kind
-            for kind, phrases in kb.smalltalk.items()
-            for p in phrases
+            fold_key(p): kind for kind, phrases in kb.smalltalk.items() for p in phrases
         }
         self._smalltalk_len = max((len(p) for p in self._smalltalk), default=0)
         # Known English words by first letter: a typo rarely changes the first letter, and

@@ -8,8 +8,9 @@ from pathlib import Path
 import opencc
 import pytest
 
-from knowledge import s2twp
-from knowledge.normalize import to_traditional
+from knowledge import normalize, s2twp
+from knowledge.library import load_library
+from knowledge.normalize import to_traditional, to_traditional_bulk
 
 DATA = Path(__file__).resolve().parents[1] / "knowledge" / "data"
 TESTS = Path(__file__).resolve().parent / "data"
@@ -25,21 +26,36 @@ def merged(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return config
 
 
-def test_merged_converts_every_phrase_and_text_as_s2twp(merged: Path) -> None:
-    stock, ours = opencc.OpenCC("s2twp"), opencc.OpenCC(str(merged))
+@pytest.fixture(scope="module")
+def texts(merged: Path) -> list[str]:
+    """Every line of the knowledge and the eval sets, every Simplified phrase of s2twp, and
+    20,000 runs of four phrases (segmentation must cut them where s2twp does)."""
     phrases = [
         line.split("\t")[0]
         for line in (merged.parent / "phrases-merged.txt").read_text("utf-8").splitlines()
     ]
     assert len(phrases) > 40_000
-    texts = [line for f in DATA.glob("*.yaml") for line in f.read_text("utf-8").splitlines()]
-    texts += [line for f in TESTS.glob("*.jsonl") for line in f.read_text("utf-8").splitlines()]
+    lines = [line for f in DATA.glob("*.yaml") for line in f.read_text("utf-8").splitlines()]
+    lines += [line for f in TESTS.glob("*.jsonl") for line in f.read_text("utf-8").splitlines()]
     rng = random.Random(15)
-    # Phrases run together: segmentation must cut them where s2twp does.
-    texts += ["".join(rng.sample(phrases, 4)) for _ in range(20_000)]
-    texts += phrases
+    lines += ["".join(rng.sample(phrases, 4)) for _ in range(20_000)]
+    return lines + phrases
+
+
+def test_merged_converts_every_phrase_and_text_as_s2twp(merged: Path, texts: list[str]) -> None:
+    stock, ours = opencc.OpenCC("s2twp"), opencc.OpenCC(str(merged))
     assert [ours.convert(t) for t in texts] == [stock.convert(t) for t in texts]
     assert ours.convert("软件打印机后台") == "軟體印表機後臺"
+
+
+def test_the_python_twin_converts_every_phrase_and_text_as_s2twp(
+    merged: Path, texts: list[str]
+) -> None:
+    stock, twin = opencc.OpenCC("s2twp"), s2twp.Converter(merged)
+    # Taiwan phrasing of Traditional text too, full-width and compatibility characters, emoji.
+    texts = [*texts, "電腦軟件的網絡信息", "ＰＯＳ機當機了 😭", "\uf900\uf901 豈", "", "a" * 300]
+    assert [twin.convert(t) for t in texts] == [stock.convert(t) for t in texts]
+    assert twin.convert("软件打印机后台") == "軟體印表機後臺"
 
 
 def test_a_second_start_reuses_the_merged_dictionary(merged: Path) -> None:
@@ -62,3 +78,12 @@ def test_without_the_tool_it_is_opencc_s2twp(
 
 def test_the_bot_converts_with_it() -> None:
     assert to_traditional("鼠标没反应") == opencc.OpenCC("s2twp").convert("鼠标没反应")
+    assert to_traditional_bulk("鼠标没反应\n網絡") == "滑鼠沒反應\n網路"
+
+
+def test_a_build_lets_opencc_go_and_messages_use_the_twin() -> None:
+    load_library()
+    assert normalize._s2twp.cache_info().currsize == 0
+    to_traditional("打印机")
+    assert isinstance(normalize._s2twp_messages(), s2twp.Converter)
+    assert normalize._s2twp.cache_info().currsize == 0
