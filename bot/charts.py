@@ -1,37 +1,34 @@
 """Progress charts as PNG bytes: mastery per task and recent drill accuracy, in zh-TW or English,
-drawn with the Noto Sans CJK font that comes with the Python install.
+drawn with Pillow (`bot/plot.py`) in the Noto Sans CJK font that comes with the Python install.
 
-matplotlib is imported on the first chart, not with the bot (it holds ~30 MB), and every chart
-is drawn in a worker process that exits when charts stop being asked for (`render`): see there.
+Every chart is drawn in a worker process that exits when charts stop being asked for
+(`render`): see there.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
-import io
 import logging
 import math
-import multiprocessing
-import multiprocessing.connection
 import os
+import pickle
+import subprocess
+import sys
 import textwrap
-import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from importlib import resources
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import ParamSpec, TypeVar
 
+from bot import chartworker, plot
 from bot.texts import plain
 from knowledge import heap
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-    from matplotlib.font_manager import FontPath
-
+_ROOT = Path(__file__).resolve().parents[1]  # where `bot` is imported from
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -48,47 +45,17 @@ def chart_texts(lang: str) -> dict[str, str]:
     return {key.split(".")[1]: plain(key, chart_language(lang)) for key in CHART_KEYS}
 
 
-# The font comes with the Python install (the noto-cjk-sans-otc wheel, a declared dependency), so
-# every machine draws the same Traditional Chinese glyphs with no apt step and no download. The
-# file is a collection of Noto Sans CJK's regional faces; the TC face has Taiwan's glyph forms.
-FONT_PACKAGE = "noto_cjk_sans_otc"
-FONT_FILE = "NotoSansCJK-Regular.ttc"
-CJK_FAMILY = "Noto Sans CJK TC"
-
-_SIZE_INCHES = (8.0, 5.0)
-_DPI = 100  # 8x5 in at 100 dpi: 800x500 px, readable in a Telegram photo without zooming
-_BAR_COLOUR = "#2a7ab0"
-_LINE_COLOUR = "#d9822b"
-_PERCENT_TICKS = (0, 25, 50, 75, 100)
-# A task name under its bar: at 8 pt six Han characters (or 12 Latin ones) fit one bar's width.
-_NAME_SIZE = 8
+_SIZE = (800, 500)  # readable in a Telegram photo without zooming
+_BAR_COLOUR = (42, 122, 176)
+_LINE_COLOUR = (217, 130, 43)
+_PERCENT_TICKS = tuple((float(p), f"{p}%") for p in (0, 25, 50, 75, 100))
+# Headroom above 100 % so a full bar's value label stays inside the panel.
+_PERCENT_TOP = 112.0
+# A task name under its bar: at 11 px six Han characters (or 12 Latin ones) fit one bar's width.
+_NAME_SIZE = 11
 _NAME_HAN_PER_LINE = 6
 _NAME_LATIN_PER_LINE = 12
 _NO_LINE_START = frozenset("，、。：；！？）」』")
-
-
-def font_file() -> str:
-    """The bundled Noto Sans CJK collection (.ttc) of the noto-cjk-sans-otc wheel."""
-    return str(resources.files(FONT_PACKAGE).joinpath(FONT_FILE))
-
-
-@functools.lru_cache(maxsize=1)
-def find_cjk_font() -> FontPath:
-    """The bundled Noto Sans CJK TC face, registered with matplotlib. Never downloads.
-
-    A `FontPath` is a str (the .ttc's path) that also carries the TC face's index, so that face
-    is drawn and not the collection's first one (Japanese forms).
-    """
-    from matplotlib import font_manager
-    from matplotlib.font_manager import FontPath
-
-    path = font_file()
-    # Registering makes every face known by family name too, for charts that ask by name.
-    font_manager.fontManager.addfont(path)
-    for entry in font_manager.fontManager.ttflist:
-        if entry.fname == path and entry.name == CJK_FAMILY:
-            return FontPath(path, entry.index)
-    raise RuntimeError(f"{path} holds no {CJK_FAMILY} face; reinstall {FONT_PACKAGE}")
 
 
 def chart_language(lang: str) -> str:
@@ -122,79 +89,46 @@ def _tick_label(task: str, name: str | None) -> str:
     return "\n".join([task, *lines])
 
 
-def _progress_figure(
+def progress_panels(
     mastery: Mapping[str, float],
     weekly: Sequence[tuple[str, float | None]],
     lang: str,
     task_names: Mapping[str, str] | None = None,
-) -> Figure:
-    # The object API with the Agg canvas, never pyplot: pyplot keeps global figure state that
-    # is neither thread-safe nor ever freed here.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.font_manager import FontProperties
-
+) -> tuple[plot.Panel, plot.Panel]:
+    """What the /me chart shows: mastery per task as bars, accuracy per week as a line."""
     texts = chart_texts(lang)
-    # One FontProperties handed to every text: rcParams stay untouched for the rest of the
-    # process, and week labels supplied by callers may be Chinese whatever the language.
-    font = FontProperties(fname=find_cjk_font())
-    title_font = font.copy()
-    title_font.set_size(13)
-
-    fig = Figure(figsize=_SIZE_INCHES, dpi=_DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": (5, 4)})
-
-    for ax in (left, right):
-        # Headroom above 100 % so a full bar's value label stays inside the panel.
-        ax.set_ylim(0, 112)
-        ax.set_yticks(_PERCENT_TICKS, [f"{p}%" for p in _PERCENT_TICKS], fontproperties=font)
-        ax.grid(axis="y", alpha=0.3)
-        ax.set_axisbelow(True)
-        ax.spines[["top", "right"]].set_visible(False)
-
+    percent_axis = plot.Axis(_PERCENT_TOP, _PERCENT_TICKS)
     levels = [_percent(mastery.get(task, 0.0)) or 0.0 for task in TASKS]
-    bars = left.bar(range(len(TASKS)), levels, color=_BAR_COLOUR, width=0.6)
-    left.bar_label(bars, labels=[f"{v:.0f}%" for v in levels], padding=2, fontproperties=font)
     names = task_names or {}
-    tick_font = font.copy()
-    if names:
-        tick_font.set_size(_NAME_SIZE)
-    left.set_xticks(
-        range(len(TASKS)),
-        [_tick_label(task, names.get(task)) for task in TASKS],
-        fontproperties=tick_font,
-        linespacing=1.3,
+    mastery_panel = plot.Panel(
+        title=texts["mastery"],
+        x_label=texts["task"],
+        ticks=tuple(_tick_label(task, names.get(task)) for task in TASKS),
+        left=percent_axis,
+        series=(
+            plot.Series("bar", tuple(levels), tuple(f"{v:.0f}%" for v in levels), _BAR_COLOUR),
+        ),
+        tick_size=_NAME_SIZE if names else plot.TEXT_SIZE,
     )
-    left.set_title(texts["mastery"], fontproperties=title_font)
-    left.set_xlabel(texts["task"], fontproperties=font)
-
     # The title promises four weeks; older entries the caller passes are not drawn.
     shown = list(weekly)[-WEEKS_SHOWN:]
-    points = [_percent(value) for _, value in shown]
-    # NaN breaks the line: a week without drills is a gap, not a 0 % week.
-    right.plot(
-        range(len(shown)),
-        [math.nan if p is None else p for p in points],
-        color=_LINE_COLOUR,
-        marker="o",
-        linewidth=2,
+    # None breaks the line: a week without drills is a gap, not a 0 % week.
+    points = tuple(_percent(value) for _, value in shown)
+    accuracy_panel = plot.Panel(
+        title=texts["accuracy"],
+        x_label=texts["week"],
+        ticks=tuple(label for label, _ in shown),
+        left=percent_axis,
+        series=(
+            plot.Series(
+                "line",
+                points,
+                tuple("" if p is None else f"{p:.0f}%" for p in points),
+                _LINE_COLOUR,
+            ),
+        ),
     )
-    for x, p in enumerate(points):
-        if p is not None:
-            right.annotate(
-                f"{p:.0f}%",
-                (x, p),
-                xytext=(0, 7),
-                textcoords="offset points",
-                ha="center",
-                fontproperties=font,
-            )
-    right.set_xlim(-0.5, max(len(shown), 1) - 0.5)
-    right.set_xticks(range(len(shown)), [label for label, _ in shown], fontproperties=font)
-    right.set_title(texts["accuracy"], fontproperties=title_font)
-    right.set_xlabel(texts["week"], fontproperties=font)
-    return fig
+    return mastery_panel, accuracy_panel
 
 
 def progress_chart(
@@ -210,10 +144,19 @@ def progress_chart(
     values are clamped. Labels are zh-TW for zh* languages (`chart_language`), else English;
     `task_names` (task id to title, in the user's language) go under the task ids.
     """
-    fig = _progress_figure(mastery, weekly, lang, task_names)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return progress_drawing(mastery, weekly, lang, task_names)()
+
+
+def progress_drawing(
+    mastery: Mapping[str, float],
+    weekly: Sequence[tuple[str, float | None]],
+    lang: str,
+    task_names: Mapping[str, str] | None = None,
+) -> Callable[[], bytes]:
+    """`progress_chart` as a drawing for `render`: the words are looked up here, so the chart
+    process gets the panels and imports nothing but `bot.plot` (not the text catalogue)."""
+    panels = progress_panels(mastery, weekly, lang, task_names)
+    return functools.partial(plot.png, _SIZE, panels, (5, 4))
 
 
 log = logging.getLogger(__name__)
@@ -222,25 +165,89 @@ log = logging.getLogger(__name__)
 CHART_IDLE_SECONDS = 60.0
 
 
+class _Worker:
+    """The chart process (`bot/chartworker.py`) and its pipes; one drawing at a time, each
+    in the thread that calls `draw` (the bot's event loop stays free)."""
+
+    def __init__(self) -> None:
+        # A fresh interpreter, not a fork of the bot with its knowledge, database connections
+        # and event loop; nor multiprocessing's spawn, whose resource tracker is one more
+        # process (~13 MB) for as long as the bot runs.
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_ROOT), env.get("PYTHONPATH")]))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.chartworker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def draw(self, draw: Callable[[], _R]) -> _R:
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        chartworker.write_frame(self.proc.stdin, pickle.dumps(draw))
+        answer = chartworker.read_frame(self.proc.stdout)
+        if answer is None:
+            raise EOFError(f"the chart process ended (exit code {self.proc.poll()})")
+        ok, value = pickle.loads(answer)
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """End of input: the process exits once a drawing in progress is done."""
+        if self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+
+    def reap(self) -> None:
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
 class _Renderer:
     """Draws every chart in one child process, started on the first chart and ended after
     `idle` seconds without one.
 
-    Drawing needs matplotlib, Pillow and the CJK font: ~70 MB that a bot drawing a few charts
-    an hour would otherwise keep for good (RSS after 1,000 mixed requests 218 MB in-process
-    against ~150 MB). In a process of its own the drawing also never holds the bot's GIL
-    (a `/me` chart used to delay the next question by ~130 ms). One process: drawing is CPU,
+    Drawing needs Pillow and the pages of the CJK font it reads: ~30 MB (a third of it the
+    font file's pages) that a bot drawing a few charts an hour would otherwise keep for good.
+    In a process of its own the drawing also never holds the bot's GIL (a `/me` chart drawn
+    by matplotlib used to delay the next question by ~130 ms). One process: drawing is CPU,
     and a second would not draw faster on a shop's small machine. Where a process cannot be
-    started, or dies, charts are drawn in one thread instead (the bot's own memory then).
+    started, or dies, the chart is drawn in the thread instead (the bot's own memory then).
     """
 
     def __init__(self, idle: float, process: bool = True) -> None:
         self.idle = idle
         self.process = process  # False: always the thread (a test that inspects the drawing)
-        self._pool: Executor | None = None
-        self._thread: ThreadPoolExecutor | None = None
+        self._worker: _Worker | None = None
+        # One thread: it talks to the chart process, or draws when there is none.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart")
         self._busy = 0
         self._closing: asyncio.TimerHandle | None = None
+
+    def _draw(self, draw: Callable[[], _R]) -> _R:
+        if self.process:
+            try:
+                if self._worker is None:
+                    self._worker = _Worker()
+                return self._worker.draw(draw)
+            except (OSError, EOFError, pickle.PickleError) as exc:
+                log.warning("chart process unavailable (%s); drawing in the bot", exc)
+                if self._worker is not None:
+                    self._worker.close()
+                    self._worker.reap()
+                    self._worker = None
+        return _drawn(draw)
 
     async def run(self, draw: Callable[[], _R]) -> _R:
         loop = asyncio.get_running_loop()
@@ -249,34 +256,21 @@ class _Renderer:
             self._closing = None
         self._busy += 1
         try:
-            if self.process:
-                try:
-                    if self._pool is None:
-                        # "spawn": a fresh interpreter, not a fork of the bot with its
-                        # knowledge, database connections and event loop.
-                        self._pool = ProcessPoolExecutor(
-                            max_workers=1,
-                            mp_context=multiprocessing.get_context("spawn"),
-                            initializer=_exit_with_parent,
-                        )
-                    return await loop.run_in_executor(self._pool, _drawn, draw)
-                except (BrokenProcessPool, OSError) as exc:
-                    log.warning("chart process unavailable (%s); drawing in a thread", exc)
-                    self._pool = None
-            if self._thread is None:
-                self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart")
-            return await loop.run_in_executor(self._thread, _drawn, draw)
+            return await loop.run_in_executor(self._thread, self._draw, draw)
         finally:
             self._busy -= 1
-            if self._busy == 0 and self._pool is not None:
+            if self._busy == 0 and self._worker is not None:
                 self._closing = loop.call_later(self.idle, self.close)
 
     def close(self) -> None:
         """End the chart process now (it finishes a drawing in progress first)."""
         self._closing = None
-        if self._pool is not None and self._busy == 0:
-            self._pool.shutdown(wait=False)
-            self._pool = None
+        worker = self._worker
+        if worker is not None and self._busy == 0:
+            self._worker = None
+            worker.close()
+            # Reaped in the thread, so no zombie is left and the event loop never waits.
+            self._thread.submit(worker.reap)
 
 
 _RENDER = _Renderer(CHART_IDLE_SECONDS)
@@ -284,23 +278,9 @@ _RENDER = _Renderer(CHART_IDLE_SECONDS)
 
 async def render(draw: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
     """`draw(*args, **kwargs)` in the chart process, keeping the event loop free meanwhile.
-    `draw` and its arguments travel by pickle: module-level functions and plain data."""
+    `draw` and its arguments travel by pickle: module-level functions and plain data; the
+    chart process imports the modules they come from, so those import little."""
     return await _RENDER.run(functools.partial(draw, *args, **kwargs))
-
-
-def _exit_with_parent() -> None:
-    """In the chart process: exit as soon as the bot is gone. A bot killed outright (kill -9,
-    a power cut of the service) never says goodbye, and a chart process waiting for work
-    would otherwise stay behind with its ~80 MB."""
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        multiprocessing.connection.wait([parent.sentinel])
-        os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def one_image(draw: Callable[[], bytes]) -> Callable[[], list[bytes]]:

@@ -1,12 +1,10 @@
 """Supervisor charts as PNG bytes: the team heatmap (members × activities) and a member's trend.
 
-The heatmap is drawn with Pillow (matplotlib's own image library) straight onto a bitmap, with
-matplotlib's RdYlGn colours and the same Noto Sans CJK TC face as every chart (`find_cjk_font`):
-a 25 × 17 grid of numbered cells costs ~45 ms this way against ~350 ms as a matplotlib figure,
-and /team must draw a team of 50 (two images) within its 300 ms. The trend chart is an ordinary
-matplotlib figure. All words on the charts come from the caller (the text catalogue).
-Pillow and matplotlib are imported on the first drawing, not with the bot: the heatmaps need
-only Pillow, and matplotlib alone holds ~30 MB that most runs of the bot never use.
+Both are drawn with Pillow, in the same Noto Sans CJK TC face as every chart (`bot/plot.py`).
+The heatmap is a grid drawn cell by cell in matplotlib's RdYlGn colours: a 25 × 17 grid of
+numbered cells costs ~45 ms this way against ~350 ms as a matplotlib figure, and /team must
+draw a team of 50 (two images) within its 300 ms; the trend is a `plot.Panel`. All words on
+the charts come from the caller (the text catalogue).
 """
 
 from __future__ import annotations
@@ -18,7 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.charts import CJK_FAMILY, find_cjk_font, font_file
+from bot import plot
+from bot.plot import INK as _INK
+from bot.plot import MUTED as _MUTED
+from bot.plot import font as _font
 
 if TYPE_CHECKING:
     from PIL import Image, ImageFont
@@ -41,8 +42,6 @@ _RDYLGN = (
 )
 _LUT_SIZE = 256
 _NOT_PRACTISED = (226, 226, 226)
-_INK = (33, 33, 33)
-_MUTED = (110, 110, 110)
 _CELL_W, _CELL_H = 44, 30
 _TASK_GAP = 6  # extra space between the columns of two tasks
 _NAME_W = 170
@@ -52,29 +51,6 @@ _LEGEND_H = 56
 _MARGIN = 12
 # An image's height is FRAME_H plus ROW_H per member drawn.
 ROW_H, FRAME_H = _CELL_H, _TITLE_H + _HEAD_H + _LEGEND_H
-
-
-@functools.lru_cache(maxsize=1)
-def _tc_face() -> int:
-    """The index of the TC face in the bundled collection, found with Pillow alone (as
-    `find_cjk_font` finds it with matplotlib, which the heatmaps do not need)."""
-    from PIL import ImageFont
-
-    for index in range(32):
-        try:
-            face = ImageFont.truetype(font_file(), 12, index=index)
-        except OSError:
-            break
-        if face.getname()[0] == CJK_FAMILY:
-            return index
-    raise RuntimeError(f"{font_file()} holds no {CJK_FAMILY} face")
-
-
-@functools.lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    from PIL import ImageFont
-
-    return ImageFont.truetype(font_file(), size, index=_tc_face())
 
 
 @dataclass(frozen=True)
@@ -278,54 +254,54 @@ class TrendTexts:
     week: str
 
 
+_DRILLS_COLOUR = (42, 122, 176)
+_ACCURACY_COLOUR = (217, 130, 43)
+
+
+def _drill_ticks(most: int) -> tuple[tuple[float, str], ...]:
+    """Whole-number ticks from 0 to at least `most`, at most 6 of them (a step of 1, 2, 5, 10…)."""
+    scale = 1
+    while True:
+        for s in (1, 2, 5):
+            step = s * scale
+            if most / step <= 5:
+                return tuple((float(v), str(v)) for v in range(0, most + step, step))
+        scale *= 10
+
+
+def trend_panel(weeks: Sequence[tuple[str, int, float | None]], texts: TrendTexts) -> plot.Panel:
+    """What a member's trend shows: drills per week as bars (left axis), accuracy as a line
+    (right axis, 0–100 %). `weeks` holds (label, drills, 0–1 accuracy or None), oldest first."""
+    drills = [max(0, d) for _, d, _ in weeks]
+    ticks = _drill_ticks(max([*drills, 4]))
+    points = tuple(None if a is None else max(0.0, min(1.0, a)) * 100 for _, _, a in weeks)
+    return plot.Panel(
+        title=texts.title,
+        x_label=texts.week,
+        ticks=tuple(label for label, _, _ in weeks),
+        left=plot.Axis(ticks[-1][0] * 1.12, ticks, texts.drills, _DRILLS_COLOUR),
+        right=plot.Axis(
+            112.0,
+            tuple((float(p), f"{p}%") for p in (0, 25, 50, 75, 100)),
+            texts.accuracy,
+            _ACCURACY_COLOUR,
+        ),
+        series=(
+            plot.Series("bar", tuple(map(float, drills)), tuple(map(str, drills)), _DRILLS_COLOUR),
+            plot.Series(
+                "line",
+                points,
+                tuple("" if p is None else f"{p:.0f}%" for p in points),
+                _ACCURACY_COLOUR,
+                right=True,
+            ),
+        ),
+    )
+
+
 def trend_png(weeks: Sequence[tuple[str, int, float | None]], texts: TrendTexts) -> bytes:
     """PNG (800x450): drills per week as bars (left axis) and accuracy as a line (right axis).
 
     `weeks` holds (label, drills, 0–1 accuracy or None without answers), oldest first.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.ticker import MaxNLocator
-
-    font = FontProperties(fname=find_cjk_font())
-    title_font = font.copy()
-    title_font.set_size(13)
-    fig = Figure(figsize=(8.0, 4.5), dpi=100, layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.subplots()
-    xs = range(len(weeks))
-    drills = [d for _, d, _ in weeks]
-    bars = ax.bar(xs, drills, color="#2a7ab0", width=0.55, label=texts.drills)
-    ax.bar_label(bars, padding=2, fontproperties=font)
-    ax.set_ylim(0, max([*drills, 4]) * 1.25)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel(texts.drills, fontproperties=font, color="#2a7ab0")
-    ax.set_xticks(list(xs), [label for label, _, _ in weeks], fontproperties=font)
-    ax.set_xlabel(texts.week, fontproperties=font)
-    ax.spines[["top"]].set_visible(False)
-
-    right = ax.twinx()
-    points = [math.nan if a is None else max(0.0, min(1.0, a)) * 100 for _, _, a in weeks]
-    right.plot(list(xs), points, color="#d9822b", marker="o", linewidth=2)
-    for x, p in zip(xs, points, strict=True):
-        if not math.isnan(p):
-            right.annotate(
-                f"{p:.0f}%",
-                (x, p),
-                xytext=(0, 7),
-                textcoords="offset points",
-                ha="center",
-                fontproperties=font,
-                color="#d9822b",
-            )
-    right.set_ylim(0, 112)
-    right.set_yticks(
-        (0, 25, 50, 75, 100), ["0%", "25%", "50%", "75%", "100%"], fontproperties=font
-    )
-    right.set_ylabel(texts.accuracy, fontproperties=font, color="#d9822b")
-    right.spines[["top"]].set_visible(False)
-    ax.set_title(texts.title, fontproperties=title_font)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return plot.png((800, 450), [trend_panel(weeks, texts)])

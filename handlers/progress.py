@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from telegram import Update
 
 from bot import callbacks, charts, progress
@@ -27,7 +25,7 @@ async def me(update: Update, context: ShopContext) -> None:
     names = task_titles(context.kb, p.task_mastery, lang)
     mastery = charts.shown_mastery(p.task_mastery)
     key = charts.chart_key("me", sorted(mastery.items()), p.weekly, lang, names)
-    draw = functools.partial(charts.progress_chart, mastery, p.weekly, lang, names)
+    draw = charts.progress_drawing(mastery, p.weekly, lang, names)
     caption = plain("me.chart_caption", charts.chart_language(lang))
     await send_charts(
         context, message.chat_id, key, charts.one_image(draw), lambda _n, _of: caption, message

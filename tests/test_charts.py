@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import math
 import struct
 import subprocess
 import sys
-import warnings
+from collections.abc import Iterable
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-import pytest
 from fontTools.ttLib import TTCollection
-from matplotlib import colormaps, font_manager
+from matplotlib import colormaps
 
-from bot import charts, team_charts
+from bot import charts, plot, team_charts
 from knowledge.models import Knowledge
 
 MASTERY = {"T1": 0.8, "T2": 0.35, "T3": 1.0, "T4": 0.0, "T5": 0.55}
@@ -36,22 +35,32 @@ def png_size(png: bytes) -> tuple[int, int]:
     return width, height
 
 
+@cache
+def cmap() -> frozenset[int]:
+    """The code points the bundled TC face has glyphs for (read with fontTools, not Pillow)."""
+    with TTCollection(plot.font_file(), lazy=True) as collection:
+        return frozenset(collection.fonts[plot.tc_face()].getBestCmap())
+
+
+def missing_glyphs(texts: Iterable[str]) -> set[str]:
+    """Characters Pillow would draw as an empty box: the font has no glyph for them."""
+    return {ch for text in texts for ch in text if not ch.isspace() and ord(ch) not in cmap()}
+
+
 def render_quietly(
     mastery: dict[str, float], weekly: list[tuple[str, float | None]], lang: str
 ) -> bytes:
-    """Render, failing on any warning (matplotlib's "Glyph … missing from font" among them)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        png = charts.progress_chart(mastery, weekly, lang)
-    assert [str(w.message) for w in caught] == []
-    return png
+    """Render, failing if any word the chart draws has a character without a glyph."""
+    panels = charts.progress_panels(mastery, weekly, lang)
+    assert missing_glyphs(text for p in panels for text in p.texts()) == set()
+    return charts.progress_chart(mastery, weekly, lang)
 
 
 def titles(
     mastery: dict[str, float], weekly: list[tuple[str, float | None]], lang: str
 ) -> list[str]:
-    fig = charts._progress_figure(mastery, weekly, lang)
-    return [ax.get_title() for ax in fig.axes] + [ax.get_xlabel() for ax in fig.axes]
+    panels = charts.progress_panels(mastery, weekly, lang)
+    return [p.title for p in panels] + [p.x_label for p in panels]
 
 
 def test_chart_is_a_png_of_about_800_by_500() -> None:
@@ -71,55 +80,46 @@ def test_zh_chart_draws_chinese_with_the_cjk_font() -> None:
     assert zh.startswith(PNG_SIGNATURE)
     assert zh != en, "the zh labels should change the picture"
     assert titles(MASTERY, WEEKS, "zh-TW") == ["各任務精熟度", "近四週答對率", "任務", "週"]
-    fig = charts._progress_figure(MASTERY, WEEKS, "zh-TW")
-    assert {ax.title.get_fontproperties().get_file() for ax in fig.axes} == {
-        charts.find_cjk_font()
-    }
+    assert plot.font(13).getname() == ("Noto Sans CJK TC", "Regular")
 
 
 def test_cjk_font_comes_with_the_python_install() -> None:
     """No system font needed: the TC face of the wheel's file, inside this Python's prefix."""
-    font = charts.find_cjk_font()
-    path = Path(font).resolve()
+    path = Path(plot.font_file()).resolve()
     shipped = metadata.distribution("noto-cjk-sans-otc").locate_file(
-        f"{charts.FONT_PACKAGE}/{charts.FONT_FILE}"
+        f"{plot.FONT_PACKAGE}/{plot.FONT_FILE}"
     )
     assert path == Path(str(shipped)).resolve()
     assert path.is_relative_to(Path(sys.prefix).resolve())
     assert not path.is_relative_to("/usr/share/fonts")
-    assert font_manager.get_font(font).family_name == "Noto Sans CJK TC"
-    registered = {e.name for e in font_manager.fontManager.ttflist if e.fname == str(font)}
-    assert "Noto Sans CJK TC" in registered
+    # The collection's first face is the Japanese one: the TC face is found by name.
+    with TTCollection(str(path), lazy=True) as collection:
+        names = [f["name"].getDebugName(1) for f in collection.fonts]
+    assert names[plot.tc_face()] == "Noto Sans CJK TC"
+    assert names[0] != "Noto Sans CJK TC"
 
 
 def test_cjk_font_covers_every_chart_text_and_title(kb: Knowledge) -> None:
     """Every character of the chart labels and of each task and activity title has a glyph."""
-    font = charts.find_cjk_font()
-    with TTCollection(str(font), lazy=True) as collection:
-        cmap = collection.fonts[font.face_index].getBestCmap()
     texts = [*CHART_ZH, *(t.title.zh for t in kb.tasks.values())]
     texts += [a.title.zh for a in kb.activities.values()]
     assert len(texts) > 20
-    missing = {ch for text in texts for ch in text if not ch.isspace() and ord(ch) not in cmap}
-    assert missing == set()
-    # matplotlib's own lookup agrees: a missing glyph would be index 0.
-    ft = font_manager.get_font(font)
-    assert all(ft.get_char_index(ord(ch)) for ch in "精熟度各任務近四週答對率")
+    assert missing_glyphs(texts) == set()
+    # The check can fail: an emoji, which the font has no glyph for, is found.
+    assert missing_glyphs(["精熟度😀"]) == {"😀"}
 
 
 def test_task_names_go_under_the_ids_wrapped_to_a_bar(kb: Knowledge) -> None:
     names = {task: kb.tasks[task].title.zh for task in charts.TASKS}
     png = charts.progress_chart(MASTERY, WEEKS, "zh-TW", names)
     assert png != charts.progress_chart(MASTERY, WEEKS, "zh-TW")
-    fig = charts._progress_figure(MASTERY, WEEKS, "zh-TW", names)
-    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    ticks = list(charts.progress_panels(MASTERY, WEEKS, "zh-TW", names)[0].ticks)
     assert ticks[1] == "T2\n運用資訊科技\n與客戶溝通"
     # Punctuation does not start a line; every character of the name is still there.
     assert ticks[4] == "T5\n應用電子商務，\n提高商品銷售\n和服務"
     assert [t.split("\n", 1)[1].replace("\n", "") for t in ticks] == list(names.values())
     english = {task: kb.tasks[task].title.en for task in charts.TASKS}
-    fig = charts._progress_figure(MASTERY, WEEKS, "en", english)
-    t2 = fig.axes[0].get_xticklabels()[1].get_text().split("\n")
+    t2 = charts.progress_panels(MASTERY, WEEKS, "en", english)[0].ticks[1].split("\n")
     assert t2[0] == "T2" and " ".join(t2[1:]) == english["T2"]
     assert all(len(line) <= 12 for line in t2)
 
@@ -138,21 +138,18 @@ def test_weeks_without_drills_are_gaps_not_zeros() -> None:
     assert render_quietly(MASTERY, no_drills, "en").startswith(PNG_SIGNATURE)
     assert render_quietly({}, [], "en").startswith(PNG_SIGNATURE)
 
-    fig = charts._progress_figure(MASTERY, WEEKS, "en")
-    line = fig.axes[1].get_lines()[0]
-    ys = list(line.get_ydata())
-    assert ys[0] == pytest.approx(60)
-    assert ys[2:] == pytest.approx([75, 90])
-    assert math.isnan(ys[1])  # the line breaks there instead of dropping to 0 %
-    labels = [t.get_text() for t in fig.axes[1].texts]
-    assert labels == ["60%", "75%", "90%"]
+    [line] = charts.progress_panels(MASTERY, WEEKS, "en")[1].series
+    assert line.kind == "line"
+    # The line breaks at the week without drills instead of dropping to 0 %.
+    assert line.values == (60, None, 75, 90)
+    assert line.labels == ("60%", "", "75%", "90%")
 
 
 def test_only_the_last_four_weeks_are_drawn() -> None:
     weeks: list[tuple[str, float | None]] = [(f"W{n}", n / 10) for n in range(6)]
-    fig = charts._progress_figure(MASTERY, weeks, "en")
-    ticks = [t.get_text() for t in fig.axes[1].get_xticklabels()]
-    assert ticks == ["W2", "W3", "W4", "W5"]
+    panel = charts.progress_panels(MASTERY, weeks, "en")[1]
+    assert panel.ticks == ("W2", "W3", "W4", "W5")
+    assert panel.series[0].values == (20, 30, 40, 50)
 
 
 def test_out_of_range_values_are_clamped_to_0_100_percent() -> None:
@@ -162,14 +159,13 @@ def test_out_of_range_values_are_clamped_to_0_100_percent() -> None:
     tame_weeks: list[tuple[str, float | None]] = [("a", 1.0), ("b", 0.0)]
     assert render_quietly(wild, wild_weeks, "en") == render_quietly(tame, tame_weeks, "en")
 
-    fig = charts._progress_figure(wild, wild_weeks, "en")
-    heights = [bar.get_height() for bar in fig.axes[0].patches]
-    assert heights == [100, 0, 50, 0, 0]
-    assert [t.get_text() for t in fig.axes[0].texts] == ["100%", "0%", "50%", "0%", "0%"]
+    [bars] = charts.progress_panels(wild, wild_weeks, "en")[0].series
+    assert bars.values == (100, 0, 50, 0, 0)
+    assert bars.labels == ("100%", "0%", "50%", "0%", "0%")
 
 
 def test_the_bot_imports_no_chart_library_until_it_draws() -> None:
-    """matplotlib and Pillow (~35 MB) load with the first chart, not with the bot."""
+    """Pillow loads with the first chart, not with the bot; matplotlib never."""
     code = (
         "import sys, bot.app, bot.cli\n"
         "print(sorted(m for m in ('matplotlib', 'PIL') if m in sys.modules))"
@@ -189,8 +185,41 @@ def test_heatmap_colours_are_matplotlibs_rdylgn() -> None:
         assert team_charts._level_colour(percent) == want, percent
 
 
-def test_the_heatmap_font_is_the_tc_face_matplotlib_finds() -> None:
-    assert team_charts._tc_face() == charts.find_cjk_font().face_index
+def test_drawing_a_chart_never_imports_matplotlib() -> None:
+    code = (
+        "import sys\n"
+        "from bot import charts, team_charts\n"
+        "charts.progress_chart({'T1': 0.5}, [('W1', 0.5)], 'zh-TW')\n"
+        "team_charts.trend_png([('W1', 3, 0.5)], team_charts.TrendTexts('t', 'd', 'a', 'w'))\n"
+        "print('matplotlib' in sys.modules, 'PIL' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.split() == ["False", "True"]
+
+
+def test_the_trend_chart_shows_drills_and_accuracy() -> None:
+    texts = team_charts.TrendTexts("怡君 — 每週練習", "練習次數", "答對率", "週")
+    weeks = [("10/26", 3, 0.5), ("11/02", 0, None), ("11/09", 7, 1.4), ("11/16", 12, 0.95)]
+    panel = team_charts.trend_panel(weeks, texts)
+    bars, line = panel.series
+    assert (bars.kind, bars.values, bars.labels) == ("bar", (3, 0, 7, 12), ("3", "0", "7", "12"))
+    assert line.right and line.values == (50, None, 100, 95)
+    assert line.labels == ("50%", "", "100%", "95%")
+    # Whole-number ticks reach past the tallest bar; the bars' axis keeps room for its label.
+    assert [t for _, t in panel.left.ticks] == ["0", "5", "10", "15"]
+    assert panel.left.top > 12 and panel.right is not None
+    assert missing_glyphs(panel.texts()) == set()
+    png = team_charts.trend_png(weeks, texts)
+    assert png.startswith(PNG_SIGNATURE) and png_size(png) == (800, 450)
+    assert [t for _, t in team_charts.trend_panel([("a", 0, None)], texts).left.ticks] == [
+        "0",
+        "1",
+        "2",
+        "3",
+        "4",
+    ]
 
 
 def test_charts_are_keyed_by_what_they_show() -> None:

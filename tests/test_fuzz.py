@@ -399,8 +399,8 @@ def _media(kind: str, person: FakeUser) -> dict[str, Any]:
 
 @pytest.fixture
 def fuzz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Fuzz, Any]]:
-    # The chart is drawn by matplotlib (tested in test_charts); here a stand-in keeps it fast.
-    monkeypatch.setattr(charts, "progress_chart", lambda *_a, **_k: TINY_PNG)
+    # The chart is drawn with Pillow (tested in test_charts); here a stand-in keeps it fast.
+    monkeypatch.setattr(charts, "progress_drawing", lambda *_a, **_k: lambda: TINY_PNG)
     # The stub is drawn in this process (the chart process would draw the real chart).
     monkeypatch.setattr(charts, "_RENDER", charts._Renderer(60, process=False))
     loop = asyncio.new_event_loop()

@@ -136,7 +136,7 @@ class Bot:
 
 @pytest.fixture
 async def bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Bot]:
-    monkeypatch.setattr(charts, "progress_chart", lambda *_a, **_k: b"\x89PNG\r\n\x1a\n")
+    monkeypatch.setattr(charts, "progress_drawing", lambda *_a, **_k: lambda: b"\x89PNG\r\n\x1a\n")
     # The stub is drawn in this process (the chart process would draw the real chart).
     monkeypatch.setattr(charts, "_RENDER", charts._Renderer(60, process=False))
     async with FakeBotApi() as server:

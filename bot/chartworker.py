@@ -1,0 +1,53 @@
+"""The chart process: `python -m bot.chartworker` draws what the bot sends it, one at a time.
+
+Each request on stdin is a 4-byte big-endian length and a pickled callable; each answer on
+stdout the same framing around a pickled `(True, result)` or `(False, exception)`. The process
+ends at the end of its input: when the bot closes the pipe after a quiet minute, or when the
+bot is gone (killed outright, its end of the pipe closes with it). It imports only what a
+drawing needs (Pillow, `bot.plot`), not the bot.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+from typing import IO
+
+from knowledge import heap
+
+_HEADER = 4
+
+
+def read_frame(stream: IO[bytes]) -> bytes | None:
+    """One frame's payload; None at the end of the stream (or a frame cut short)."""
+    head = stream.read(_HEADER)
+    if len(head) < _HEADER:
+        return None
+    size = int.from_bytes(head, "big")
+    payload = stream.read(size)
+    return payload if len(payload) == size else None
+
+
+def write_frame(stream: IO[bytes], payload: bytes) -> None:
+    stream.write(len(payload).to_bytes(_HEADER, "big") + payload)
+    stream.flush()
+
+
+def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
+    while (payload := read_frame(requests)) is not None:
+        try:
+            answer = pickle.dumps((True, pickle.loads(payload)()))
+        except Exception as exc:  # the drawing's error goes back to the bot, which logs it
+            try:
+                answer = pickle.dumps((False, exc))
+            except Exception:  # an exception that does not pickle: its text does
+                answer = pickle.dumps((False, RuntimeError(repr(exc))))
+        finally:
+            # The pages the drawing freed go back to the system (a canvas, the PNG encoder's
+            # buffers): the process may wait a minute for the next chart.
+            heap.trim()
+        write_frame(answers, answer)
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)
