@@ -7,6 +7,13 @@ eval files.
 Labels live in tests/data/cards/{A,B}/labels-*.jsonl, one line per on-topic eval line, id
 "<file>:<0-based line index>", {"cards": [best first, 1-3], "gap": null | "missing card"}.
 
+Cards written after a line was labelled are labelled in re-label rounds,
+tests/data/cards/{A,B}/relabel-*.jsonl: for every line, {"new": [new cards that answer it,
+best first], "first": whether the best of them answers it better than the line's first card
+(always, for a gap)}. A's round applies to A's labels and B's to B's, before the merge:
+"first" puts the new cards in front, otherwise they follow; a gap with a new card is a gap
+no more. `--rounds 0` reads the first labels alone.
+
 Merging is mechanical, nobody re-labels: the gold set is every card either annotator chose,
 cards both chose first, then cards both chose (by summed rank), then cards one chose (by
 rank, A before B). Where both say gap the line gets "cards": [] and A's "gap"; where only
@@ -27,14 +34,53 @@ LABELS = DATA / "cards"
 GAP = "<gap>"  # the first choice of an annotator who found no card, for kappa
 
 
-def read_labels(who: str) -> dict[str, dict]:
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def relabel(label: dict, new: list[str], first: bool) -> dict:
+    """One line's label after a re-label round that found `new` cards answering it."""
+    if not new:
+        return label
+    old = [c for c in label["cards"] if c not in new]
+    if label["gap"] or first:
+        return {**label, "cards": [*new, *old], "gap": None}
+    return {**label, "cards": [*old, *new]}
+
+
+def read_labels(who: str, rounds: bool = True) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for path in sorted((LABELS / who).glob("labels-*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                d = json.loads(line)
-                out[d["id"]] = d
+        for d in _lines(path):
+            out[d["id"]] = d
+    if rounds:
+        for path in sorted((LABELS / who).glob("relabel-*.jsonl")):
+            for d in _lines(path):
+                out[d["id"]] = relabel(out[d["id"]], d["new"], d["first"])
     return out
+
+
+def relabel_agreement() -> list[str]:
+    """How often A's and B's re-label rounds agree on a line (new card or not, which)."""
+    rows = []
+    for path in sorted((LABELS / "A").glob("relabel-*.jsonl")):
+        a = {d["id"]: d for d in _lines(path)}
+        b = {d["id"]: d for d in _lines(LABELS / "B" / path.name)}
+        ids = sorted(a)
+        either = [i for i in ids if a[i]["new"] or b[i]["new"]]
+        both = [i for i in either if a[i]["new"] and b[i]["new"]]
+        same = sum(a[i]["new"][0] == b[i]["new"][0] for i in both)
+        pairs = [
+            (a[i]["new"][0] if a[i]["new"] else "-", b[i]["new"][0] if b[i]["new"] else "-")
+            for i in ids
+        ]
+        rows.append(
+            f"{path.stem}: {len(ids)} lines; a new card from A {sum(bool(a[i]['new']) for i in ids)}, "
+            f"B {sum(bool(b[i]['new']) for i in ids)}, both {len(both)} (same first {same}), "
+            f"either {len(either)}; kappa on the first new card (none a category) "
+            f"{kappa(pairs):.3f}"
+        )
+    return rows
 
 
 def merge(a: dict, b: dict) -> dict[str, object]:
@@ -118,11 +164,18 @@ def write(a: dict[str, dict], b: dict[str, dict]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="merge into tests/data/*.jsonl")
+    parser.add_argument("--rounds", type=int, choices=(0, 1), default=1, help="0: first labels")
+    parser.add_argument("--only", help="agreement on the lines of this eval file only")
     args = parser.parse_args()
-    a, b = read_labels("A"), read_labels("B")
+    a, b = read_labels("A", bool(args.rounds)), read_labels("B", bool(args.rounds))
     if set(a) != set(b):
         sys.exit("A and B labelled different lines")
+    if args.only:
+        a = {k: v for k, v in a.items() if k.split(":")[0] == args.only}
+        b = {k: v for k, v in b.items() if k.split(":")[0] == args.only}
     print("\n".join(agreement(a, b)))
+    if args.rounds:
+        print("\n".join(relabel_agreement()))
     if args.write:
         print(f"wrote gold cards on {write(a, b)} lines")
 

@@ -145,10 +145,10 @@ def test_chatter_with_shop_words_is_no_work_question(
     kb: Knowledge, matcher: Matcher, chatter: str
 ) -> None:
     # Taught by the examples filed under `none`: without them the words alone would offer
-    # "did you mean" cards.
+    # "did you mean" cards, or log the chatter for the supervisor as a work question.
     assert matcher.search(chatter).tier == "offtopic"
     work_only = replace(kb, examples={a: p for a, p in kb.examples.items() if a != OFF_TOPIC})
-    assert Matcher(work_only).search(chatter).tier == "suggest"
+    assert Matcher(work_only).search(chatter).tier in ("suggest", "none")
 
 
 def test_work_questions_stay_answered_next_to_chatter(matcher: Matcher) -> None:
