@@ -31,6 +31,7 @@ import logging
 import os
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -234,19 +235,27 @@ class _Table:
         return cls(values, short)
 
 
-def _convert(table: _Table, text: str) -> str:
-    """Max-match conversion of one segment: each longest match replaced, other text kept."""
-    out: list[str] = []
-    start = pos = 0
+def _matches(table: _Table, text: str) -> Iterator[tuple[int, int, str]]:
+    """Max-match over `text`: (start, length, what it converts to) of each longest match,
+    left to right; the text between matches is left alone."""
+    pos = 0
     lengths = table.lengths
     for i, ch in enumerate(text):
         if i < pos or ch not in lengths:
             continue
         n, value = table.at(text, i)
         if n:
-            out.append(text[start:i])
-            out.append(value)
-            pos = start = i + n
+            yield i, n, value
+            pos = i + n
+
+
+def _convert(table: _Table, text: str) -> str:
+    """Max-match conversion of one segment: each longest match replaced, other text kept."""
+    out: list[str] = []
+    start = 0
+    for i, n, value in _matches(table, text):
+        out += (text[start:i], value)
+        start = i + n
     out.append(text[start:])
     return "".join(out)
 
@@ -254,17 +263,12 @@ def _convert(table: _Table, text: str) -> str:
 def _segments(table: _Table, text: str) -> list[str]:
     """Max-match segmentation: each match its own segment, the text between them another."""
     segments: list[str] = []
-    start = pos = 0
-    lengths = table.lengths
-    for i, ch in enumerate(text):
-        if i < pos or ch not in lengths:
-            continue
-        n, _ = table.at(text, i)
-        if n:
-            if start < i:
-                segments.append(text[start:i])
-            segments.append(text[i : i + n])
-            pos = start = i + n
+    start = 0
+    for i, n, _ in _matches(table, text):
+        if start < i:
+            segments.append(text[start:i])
+        segments.append(text[i : i + n])
+        start = i + n
     if start < len(text):
         segments.append(text[start:])
     return segments
