@@ -390,14 +390,21 @@ def report_cprofile(work: Path) -> None:
         stats = pstats.Stats(str(work / f"{name}.prof"))
         raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
         self_t: Counter[str] = Counter()
+        others: Counter[str] = Counter()
         for (file, line, func), (_cc, _nc, tt, _ct, _callers) in raw.items():
             if func in ("<method 'poll' of 'select.epoll' objects>",):
                 continue
-            self_t[group_of(f"{func} ({file}:{line})")] += tt
+            group = group_of(f"{func} ({file}:{line})")
+            self_t[group] += tt
+            if group == "other":
+                others[f"{func} ({Path(file).name}:{line})"] += tt
         total = sum(self_t.values())
         print(f"\ncProfile, {name}: {total:.2f} s of self time in the main thread (no idle)")
         for group, tt in self_t.most_common():
             print(f"  {group:40} {100 * tt / total:5.1f}%")
+        print("  of which 'other', the largest (C functions and the standard library):")
+        for func, tt in others.most_common(8):
+            print(f"    {func[:70]:70} {100 * tt / total:5.1f}%")
         if name == "shopcoach":
             print("\ntop cumulative:")
             stats.sort_stats("cumulative").print_stats(30)

@@ -125,8 +125,23 @@ class CardRanker:
         # log P(t | c) = log(a / denom) + log(1 + count / a): the first part is shared by
         # every term, the second is non-zero only where the card has seen the term.
         # Looked up candidate by candidate: a common term may have thousands of cards.
-        rows = [self._counts[t] for t in known]
-        seen = [sum(math.log1p(r.get(c, 0) / a) for r in rows) for c in cards]
+        # Term by term, through whichever is smaller, the term's cards or the candidates: a
+        # term seen by few cards skips the rest. Each card's terms still add up in the same
+        # order as a sum over terms, so the scores are the same to the last bit.
+        index = {c: i for i, c in enumerate(cards)}
+        seen = [0.0] * len(cards)
+        for t in known:
+            row = self._counts[t]
+            if len(row) < len(cards):
+                for c, n in row.items():
+                    i = index.get(c)
+                    if i is not None:
+                        seen[i] += math.log1p(n / a)
+            else:
+                for i, c in enumerate(cards):
+                    n = row.get(c, 0)
+                    if n:
+                        seen[i] += math.log1p(n / a)
         log_l = len(known) * (np.log(a) - np.log(denom)) + np.array(seen, dtype=np.float64)
         log_l /= temperature
         return np.exp(log_l - log_l.max())

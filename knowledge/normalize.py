@@ -77,8 +77,10 @@ def fold_lines(text: str) -> list[str]:
     return [line.strip() for line in text.split("\n")]
 
 
+@lru_cache(maxsize=256)
 def to_traditional(text: str) -> str:
-    """Simplified → Traditional Chinese (Taiwan phrasing), OpenCC's s2twp, for one message."""
+    """Simplified → Traditional Chinese (Taiwan phrasing), OpenCC's s2twp, for one message.
+    Remembered for the last few texts: one search converts its question three times."""
     return _s2twp_messages().convert(text)
 
 
