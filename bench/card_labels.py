@@ -74,9 +74,11 @@ def relabel_agreement() -> list[str]:
             (a[i]["new"][0] if a[i]["new"] else "-", b[i]["new"][0] if b[i]["new"] else "-")
             for i in ids
         ]
+        from_a = sum(bool(a[i]["new"]) for i in ids)
+        from_b = sum(bool(b[i]["new"]) for i in ids)
         rows.append(
-            f"{path.stem}: {len(ids)} lines; a new card from A {sum(bool(a[i]['new']) for i in ids)}, "
-            f"B {sum(bool(b[i]['new']) for i in ids)}, both {len(both)} (same first {same}), "
+            f"{path.stem}: {len(ids)} lines; a new card from A {from_a}, "
+            f"B {from_b}, both {len(both)} (same first {same}), "
             f"either {len(either)}; kappa on the first new card (none a category) "
             f"{kappa(pairs):.3f}"
         )
