@@ -383,12 +383,18 @@ def stages(trace: bool) -> None:
     matcher = Matcher(kb)
     rows.append(("matcher built", snap()))
     library = Library(kb, matcher)
+    try:  # load_library lets OpenCC go once the build is done
+        from knowledge.normalize import release_bulk
+
+        release_bulk()
+    except ImportError:  # before the fifth session
+        pass
     try:
         from bot.memory import settle  # what post_init does once the bot is built
     except ImportError:  # before issue 15's memory work
         settle = gc.collect
     settle()
-    rows.append(("after start-up clean-up (gc, trim)", snap()))
+    rows.append(("after start-up clean-up (OpenCC let go, gc, trim)", snap()))
     if trace:
         after = tracemalloc.take_snapshot()
         for group in ("filename", "lineno"):

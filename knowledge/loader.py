@@ -71,7 +71,9 @@ class _Entry:
     source: int  # index of the directory it came from: 0 shipped, 1 extra
 
 
-def _files(dirs: Iterable[Path]) -> list[tuple[int, Path]]:
+def knowledge_files(dirs: Iterable[Path]) -> list[tuple[int, Path]]:
+    """Every knowledge file of `dirs` (shipped first, then a store's extra folder), in the
+    order they are read: (index of the folder, path)."""
     out: list[tuple[int, Path]] = []
     for i, d in enumerate(dirs):
         out.extend((i, p) for p in sorted(d.glob("*.yaml")) + sorted(d.glob("*.yml")))
@@ -146,7 +148,7 @@ def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
         "cards": Card,
         "questions": Question,
     }
-    for source, path in _files(dirs):
+    for source, path in knowledge_files(dirs):
         name = _display(path)
         try:
             # libyaml when present: the pure-Python parser takes seconds on these files.

@@ -62,7 +62,9 @@ def _tool() -> Path:
     return Path(opencc.__file__).resolve().parent / "clib" / "bin" / "opencc_dict"
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
+    """The user's cache folder for ShopCoach (SHOPCOACH_CACHE_DIR, else $XDG_CACHE_HOME or
+    ~/.cache, then /shopcoach)."""
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV])
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -99,7 +101,7 @@ def merged_config() -> Path | None:
     stamp = hashlib.sha256(opencc.__version__.encode())
     for path in [share / f"{CONFIG}.json", *sources]:
         stamp.update(path.read_bytes())
-    folder = _cache_dir() / f"opencc-{opencc.__version__}-{stamp.hexdigest()[:16]}"
+    folder = cache_dir() / f"opencc-{opencc.__version__}-{stamp.hexdigest()[:16]}"
     config_path = folder / f"{CONFIG}-merged.json"
     if config_path.exists():
         return config_path

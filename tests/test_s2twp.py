@@ -81,9 +81,14 @@ def test_the_bot_converts_with_it() -> None:
     assert to_traditional_bulk("鼠标没反应\n網絡") == "滑鼠沒反應\n網路"
 
 
-def test_a_build_lets_opencc_go_and_messages_use_the_twin() -> None:
+def test_a_build_lets_opencc_go_and_messages_use_the_twin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(s2twp.CACHE_ENV, str(tmp_path))  # no built library to load: a build
+    to_traditional_bulk("打印机")
+    assert normalize._s2twp.cache_info().currsize == 1
     load_library()
     assert normalize._s2twp.cache_info().currsize == 0
-    to_traditional("打印机")
+    assert to_traditional("激光打印机") == "雷射印表機"
     assert isinstance(normalize._s2twp_messages(), s2twp.Converter)
     assert normalize._s2twp.cache_info().currsize == 0
