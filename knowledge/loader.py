@@ -48,6 +48,7 @@ TOP_KEYS = (
     "smalltalk",
     "examples",
     "card_examples",
+    "card_wordings",
     "glossary",
     "spelling",
     "contacts",
@@ -127,6 +128,7 @@ def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
     glossary: dict[str, GlossaryTerm] = {}  # by every zh spelling of the term
     spelling: dict[str, str] = {}
     card_examples: list[tuple[str, str, int, str]] = []  # file, card, position, phrase
+    card_wordings: list[tuple[str, str, int, str]] = []  # the same, for the card ranker only
     contacts: dict[str, Contact] = {}
     store: list[tuple[str, object]] = []  # file, the raw `store:` section
 
@@ -184,7 +186,7 @@ def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
                         Problem(name, "standard", sections.describe(e)) for e in exc.errors()
                     )
                 continue
-            if key in ("smalltalk", "examples", "card_examples"):
+            if key in ("smalltalk", "examples", "card_examples", "card_wordings"):
                 if not isinstance(value, dict) or not all(
                     isinstance(k, str)
                     and isinstance(v, list)
@@ -199,8 +201,8 @@ def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
                     for kind, phrases in value.items():
                         if key == "smalltalk":
                             smalltalk.setdefault(kind, []).extend(phrases)
-                        elif key == "card_examples":
-                            card_examples.extend(
+                        elif key in ("card_examples", "card_wordings"):
+                            (card_examples if key == "card_examples" else card_wordings).extend(
                                 (name, kind, k, p.strip()) for k, p in enumerate(phrases, 1)
                             )
                         else:
@@ -276,6 +278,9 @@ def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
         card_examples=_examples(
             card_examples, {k for k in entries["cards"]}, "card_examples", problems
         ),
+        card_wordings=_examples(
+            card_wordings, {k for k in entries["cards"]}, "card_wordings", problems
+        ),
         glossary=list({id(t): t for t in glossary.values()}.values()),
         spelling=spelling,
     )
@@ -297,7 +302,7 @@ def _examples(
     out: dict[str, list[str]] = {}
     seen: set[tuple[str, str]] = set()
     unknown: set[tuple[str, str]] = set()
-    what = "card" if section == "card_examples" else "activity"
+    what = "card" if section.startswith("card_") else "activity"
     for file, act_id, k, phrase in entries:
         if act_id not in known:
             if (file, act_id) not in unknown:

@@ -507,6 +507,9 @@ class Matcher:
         # by activity, and by card (which also teach the card's activity, unless the same
         # question is already filed under it).
         by_card = [(c, p) for c, ps in kb.card_examples.items() if c in kb.cards for p in ps]
+        # Wordings teach the card ranker only.
+        n_examples = len(by_card)
+        by_card += [(c, p) for c, ps in kb.card_wordings.items() if c in kb.cards for p in ps]
         labels = [a for a, phrases in kb.examples.items() for _ in phrases]
         phrases = [p for ps in kb.examples.values() for p in ps]
         phrases += [p for _c, p in by_card]
@@ -518,12 +521,12 @@ class Matcher:
         samples.extend(zip(labels, read[: len(labels)], strict=True))
         keys = fold_keys(phrases)  # one OpenCC call for all: a call per phrase cost 0.1 s
         filed = set(zip(labels, keys[: len(labels)], strict=True))
-        for (card_id, _phrase), terms, key in zip(
-            by_card, read[len(labels) :], keys[len(labels) :], strict=True
+        for n, ((card_id, _phrase), terms, key) in enumerate(
+            zip(by_card, read[len(labels) :], keys[len(labels) :], strict=True)
         ):
             card_samples.append((card_id, terms))
             activity = kb.cards[card_id].activity
-            if (activity, key) not in filed:
+            if n < n_examples and (activity, key) not in filed:
                 samples.append((activity, terms))
         del canon
         # The index's temporaries are gone; their pages go back before the classifiers add

@@ -219,6 +219,10 @@ class Knowledge:
     # Questions staff asked, by the card that answers them (teach the card ranker); learned
     # aliases from supervisors belong here too.
     card_examples: dict[str, list[str]] = field(default_factory=dict)
+    # Wordings of a card's questions that teach the card ranker only, not the activity
+    # classifier (English written per card: as activity examples they made English chatter
+    # look like work).
+    card_wordings: dict[str, list[str]] = field(default_factory=dict)
     # Contacts texts name as {key}: the shipped generic ones, and the store's own
     # (store.yaml in EXTRA_KNOWLEDGE_DIR) that replace them.
     contacts: dict[str, Contact] = field(default_factory=dict)
@@ -248,5 +252,6 @@ class Knowledge:
             f"{len(self.skills)} skills, {len(self.attitudes)} attitudes, "
             f"{len(self.cards)} cards, {len(self.questions)} questions, "
             f"{sum(len(v) for v in self.examples.values())} examples, "
-            f"{sum(len(v) for v in self.card_examples.values())} card examples"
+            f"{sum(len(v) for v in self.card_examples.values())} card examples, "
+            f"{sum(len(v) for v in self.card_wordings.values())} card wordings"
         )

@@ -121,8 +121,8 @@ def test_bad_yaml_and_unknown_section(tmp_path: Path) -> None:
     assert "not valid YAML" in got[0]
     assert problems_of("unknown_section.yaml", tmp_path) == [
         "recipes: unknown section (use standard, knowledge, skills, attitudes, tasks, cards, "
-        "questions, synonyms, stopwords, smalltalk, examples, card_examples, glossary, spelling, "
-        "contacts, store)"
+        "questions, synonyms, stopwords, smalltalk, examples, card_examples, card_wordings, "
+        "glossary, spelling, contacts, store)"
     ]
 
 
