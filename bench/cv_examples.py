@@ -31,7 +31,7 @@ from knowledge.models import OFF_TOPIC, Knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
-DEV_SETS = ("dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15")
+DEV_SETS = ("dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16")
 
 
 def dev_rows() -> list[Row]:
