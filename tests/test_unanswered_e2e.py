@@ -141,7 +141,7 @@ async def test_suggested_card_dismiss_and_what_is_listed(tmp_path: Path) -> None
         settings = make_settings(server, tmp_path)
         async with running_app(server, settings, clock) as h:
             await setup_teams(h)
-            suggest = "冷氣壞了要找誰"
+            suggest = "機器壞了要找誰"
             assert h.state.matcher.search(suggest).tier == "suggest"
             # Amy does not follow the "did you mean"; Ben opens a card within a minute.
             await h.say(AMY, suggest)
