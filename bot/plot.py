@@ -2,8 +2,9 @@
 
 A chart is data first (`Panel`: titles, ticks, axes, series) and pixels second (`png`), so
 tests read what a chart shows from the data and only check the picture's size and glyphs.
-Drawing a /me chart this way takes ~15 ms and needs Pillow alone (~10 MB), where a matplotlib
-figure took ~120 ms and ~80 MB more. Pillow is imported on the first drawing, not with the bot.
+Drawing a /me chart this way takes ~20 ms and needs Pillow and the pages of the font it reads
+(~18 MB), where a matplotlib figure took ~120 ms and ~80 MB. Pillow is imported on the first
+drawing, not with the bot.
 """
 
 from __future__ import annotations
