@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from bot import chartworker, plot
 from bot.texts import plain
@@ -186,17 +186,18 @@ class _Worker:
     def pid(self) -> int:
         return self.proc.pid
 
-    def draw(self, draw: Callable[[], _R]) -> _R:
+    def draw(self, payload: bytes) -> Any:
+        """The result of the pickled drawing `payload`, drawn in the chart process."""
         assert self.proc.stdin is not None
         assert self.proc.stdout is not None
-        chartworker.write_frame(self.proc.stdin, pickle.dumps(draw))
+        chartworker.write_frame(self.proc.stdin, payload)
         answer = chartworker.read_frame(self.proc.stdout)
         if answer is None:
             raise EOFError(f"the chart process ended (exit code {self.proc.poll()})")
         ok, value = pickle.loads(answer)
         if not ok:
             raise value
-        return value  # type: ignore[no-any-return]
+        return value
 
     def close(self) -> None:
         """End of input: the process exits once a drawing in progress is done."""
@@ -238,9 +239,14 @@ class _Renderer:
     def _draw(self, draw: Callable[[], _R]) -> _R:
         if self.process:
             try:
+                payload = pickle.dumps(draw)
+            except Exception as exc:  # a drawing that cannot travel (a lambda): drawn here
+                log.warning("chart not picklable (%s); drawing in the bot", exc)
+                return _drawn(draw)
+            try:
                 if self._worker is None:
                     self._worker = _Worker()
-                return self._worker.draw(draw)
+                return cast("_R", self._worker.draw(payload))
             except (OSError, EOFError, pickle.PickleError) as exc:
                 log.warning("chart process unavailable (%s); drawing in the bot", exc)
                 if self._worker is not None:
@@ -286,11 +292,7 @@ async def render(draw: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) ->
 def one_image(draw: Callable[[], bytes]) -> Callable[[], list[bytes]]:
     """`draw` as a drawing of a list of one image (what `send_charts` takes), still picklable
     for the chart process (a lambda is not)."""
-    return functools.partial(_listed, draw)
-
-
-def _listed(draw: Callable[[], bytes]) -> list[bytes]:
-    return [draw()]
+    return functools.partial(chartworker.listed, draw)
 
 
 def _drawn(draw: Callable[[], _R]) -> _R:

@@ -9,8 +9,10 @@ drawing needs (Pillow, `bot.plot`), not the bot.
 
 from __future__ import annotations
 
+import os
 import pickle
 import sys
+from collections.abc import Callable
 from typing import IO
 
 from knowledge import heap
@@ -18,12 +20,19 @@ from knowledge import heap
 _HEADER = 4
 
 
+# No chart comes near this; a larger length means the stream is not what it should be.
+MAX_FRAME = 64 * 1024 * 1024
+
+
 def read_frame(stream: IO[bytes]) -> bytes | None:
-    """One frame's payload; None at the end of the stream (or a frame cut short)."""
+    """One frame's payload; None at the end of the stream, a frame cut short, or a length no
+    frame has (the stream is out of step: the caller gives up on it)."""
     head = stream.read(_HEADER)
     if len(head) < _HEADER:
         return None
     size = int.from_bytes(head, "big")
+    if size > MAX_FRAME:
+        return None
     payload = stream.read(size)
     return payload if len(payload) == size else None
 
@@ -31,6 +40,12 @@ def read_frame(stream: IO[bytes]) -> bytes | None:
 def write_frame(stream: IO[bytes], payload: bytes) -> None:
     stream.write(len(payload).to_bytes(_HEADER, "big") + payload)
     stream.flush()
+
+
+def listed(draw: Callable[[], bytes]) -> list[bytes]:
+    """`draw()` as a list of one image (what the bot's `send_charts` takes); here, so that a
+    drawing wrapped in it imports nothing of the bot in this process."""
+    return [draw()]
 
 
 def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
@@ -49,5 +64,13 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         write_frame(answers, answer)
 
 
+def main() -> None:
+    # The answers get a descriptor of their own; whatever else writes to standard output (a
+    # print, a library's warning) goes to standard error instead of into the framing.
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    serve(sys.stdin.buffer, answers)
+
+
 if __name__ == "__main__":
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    main()

@@ -6,7 +6,8 @@ hash of everything the pair is made from — every knowledge file's name and byt
 `knowledge` package's code, the versions of Python and the libraries that shape the build —
 so a changed card, a store's extra file or an upgrade builds afresh. It lives in the user's
 cache folder with OpenCC's merged dictionary (`s2twp.cache_dir`), written atomically; a
-missing, unreadable or foreign file is simply built again.
+missing, unreadable or foreign file is simply built again, and a pickle is loaded only if this
+user wrote it into a folder nobody else may write to (loading a pickle runs what it says).
 """
 
 from __future__ import annotations
@@ -84,47 +85,75 @@ def _inputs_key(extra_dir: Path | None) -> str:
 
 def _cached(extra_dir: Path | None, build: Callable[[], Library]) -> Library:
     """`build()`, or the library it built from the same inputs before, kept on disk."""
+    if extra_dir is not None and not extra_dir.is_dir():
+        return build()  # the loader reports the missing folder; nothing to load or keep
     try:
         folder = s2twp.cache_dir()
-        path = folder / f"library-{_inputs_key(extra_dir)}.pickle"
+        key = _inputs_key(extra_dir)
+        path = folder / f"library-{key}.pickle"
     except (OSError, metadata.PackageNotFoundError) as exc:
         log.debug("no knowledge cache: %s", exc)
         return build()
     try:
-        # Without the collector's passes over the half-built objects: 45 ms against 110.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            with path.open("rb") as f:
-                library = pickle.load(f)
-        finally:
-            if collecting:
-                gc.enable()
-        if isinstance(library, Library):
-            return library
-        log.warning("%s is not a built library; building", path)
+        if _trusted(path):
+            # Without the collector's passes over the half-built objects: 45 ms against 110.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                with path.open("rb") as f:
+                    library = pickle.load(f)
+            finally:
+                if collecting:
+                    gc.enable()
+            if isinstance(library, Library):
+                return library
+            log.warning("%s is not a built library; building", path)
     except FileNotFoundError:
         pass
     except Exception as exc:  # a truncated or foreign file: build, and write it anew
         log.warning("knowledge cache %s unreadable (%s); building", path.name, exc)
     library = build()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(library, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        # Older builds (other files, other code) are of no more use.
-        for old in folder.glob("library-*.pickle"):
-            if old != path:
-                old.unlink(missing_ok=True)
+        # Files changed while they were read (an update still being copied): keep nothing.
+        if _inputs_key(extra_dir) == key:
+            _keep(folder, path, library)
     except OSError as exc:  # a read-only home: every start builds, as before
         log.debug("knowledge cache not written: %s", exc)
     return library
+
+
+def _trusted(path: Path) -> bool:
+    """Only a pickle this user wrote, in a folder nobody else may write to, is loaded: loading
+    a pickle runs what it says."""
+    st, folder = path.stat(), path.parent.stat()
+    mine = os.geteuid()
+    if st.st_uid != mine or folder.st_uid != mine or (st.st_mode | folder.st_mode) & 0o022:
+        log.warning("knowledge cache %s not loaded: not this user's alone", path)
+        return False
+    return True
+
+
+_KEEP = 3  # built libraries kept: a test run beside the bot, a store's second set of files
+
+
+def _keep(folder: Path, path: Path, library: Library) -> None:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(library, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    # The most recent few stay (another bot or a test run may use one); older ones, and
+    # temporaries a killed write left behind, go.
+    by_age = sorted(folder.glob("library-*.pickle"), key=lambda p: p.stat().st_mtime)
+    for old in by_age[:-_KEEP]:
+        old.unlink(missing_ok=True)
+    for stale in folder.glob("library-*.tmp"):
+        if stale.stat().st_mtime < path.stat().st_mtime - 3600:
+            stale.unlink(missing_ok=True)
 
 
 def reload_library(

@@ -261,6 +261,7 @@ def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
                         Problem(files["tasks"][task.id], ind.id, "duplicate indicator id")
                     )
                 indicators[ind.id] = ind
+    by_card: set[tuple[str, str]] = set()
     kb = Knowledge(
         standard=standard,
         tasks=tasks,  # type: ignore[arg-type]
@@ -276,10 +277,11 @@ def load(extra_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Loaded:
         smalltalk=smalltalk,
         examples=_examples(examples, set(activities) | {OFF_TOPIC}, "examples", problems),
         card_examples=_examples(
-            card_examples, {k for k in entries["cards"]}, "card_examples", problems
+            card_examples, {k for k in entries["cards"]}, "card_examples", problems, by_card
         ),
+        # A wording that is also a card example of the same card would count twice.
         card_wordings=_examples(
-            card_wordings, {k for k in entries["cards"]}, "card_wordings", problems
+            card_wordings, {k for k in entries["cards"]}, "card_wordings", problems, by_card
         ),
         glossary=list({id(t): t for t in glossary.values()}.values()),
         spelling=spelling,
@@ -296,11 +298,13 @@ def _examples(
     known: set[str],
     section: str,
     problems: list[Problem],
+    seen: set[tuple[str, str]] | None = None,
 ) -> dict[str, list[str]]:
     """Example questions by activity (or by card); bad ones are reported
-    (file, section.key[position])."""
+    (file, section.key[position]). `seen`: the (key, folded phrase) pairs already filed,
+    shared by sections that must not repeat one another."""
     out: dict[str, list[str]] = {}
-    seen: set[tuple[str, str]] = set()
+    seen = set() if seen is None else seen
     unknown: set[tuple[str, str]] = set()
     what = "card" if section.startswith("card_") else "activity"
     for file, act_id, k, phrase in entries:

@@ -20,7 +20,9 @@ per segment, short-circuit and union groups, the first value of an entry) over P
 read from the same dictionaries: ~12 MB against OpenCC's ~32 MB, ~10 µs a message against
 ~3 µs, and ~0.5 µs a character, far slower than OpenCC on a whole knowledge base. So the build
 converts with OpenCC, which is then let go, and messages with `Converter`
-(`knowledge/normalize.py`); tests/test_s2twp.py checks the two convert alike.
+(`knowledge/normalize.py`); tests/test_s2twp.py checks the two convert alike. Two known
+differences, neither in anything staff type: OpenCC leaves an ideographic description sequence
+(⿰车马) as it is, the twin converts the characters in it; and OpenCC's binding stops at a NUL.
 """
 
 from __future__ import annotations
@@ -105,7 +107,9 @@ def merged_config() -> Path | None:
     config_path = folder / f"{CONFIG}-merged.json"
     if config_path.exists():
         return config_path
-    folder.mkdir(parents=True, exist_ok=True)
+    # This user's alone: the built library is pickled here too (knowledge/library.py).
+    folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.mkdir(exist_ok=True)
     merged = folder / "phrases-merged.txt"
     _write_merged(sources, merged)
     config = _absolute(shipped, share)
@@ -300,7 +304,14 @@ class Converter:
                 elif kind == "ocd2":
                     text = folder / f"{path.stem}.txt"
                     if not text.exists():
-                        _export(path, text)
+                        # Whole or not at all: a half-written export would be trusted later.
+                        fd, tmp = tempfile.mkstemp(dir=folder, prefix=text.name, suffix=".tmp")
+                        os.close(fd)
+                        try:
+                            _export(path, Path(tmp))
+                            os.replace(tmp, text)
+                        finally:
+                            Path(tmp).unlink(missing_ok=True)
                     tables[str(path)] = _Table.read(_entries(text))
                 else:
                     raise ValueError(f"unknown dictionary type: {kind}")

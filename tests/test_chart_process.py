@@ -4,6 +4,7 @@ outlives a bot that was killed."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import subprocess
@@ -48,6 +49,27 @@ async def test_charts_are_drawn_in_another_process_that_ends_when_idle() -> None
     assert again not in (pid, os.getpid())
     renderer.close()
     assert _gone_within(again, 10)
+
+
+async def test_what_a_drawing_prints_does_not_break_the_pipe() -> None:
+    """The chart process's answers have a descriptor of their own: a print (or a library's
+    warning on standard output) goes to standard error, and the next chart still comes."""
+    renderer = charts._Renderer(idle=60)
+    try:
+        assert await renderer.run(functools.partial(print, "x" * 9000)) is None
+        pid = await renderer.run(os.getpid)
+        assert pid != os.getpid()
+        assert await renderer.run(functools.partial(sum, [1, 2, 3])) == 6
+    finally:
+        renderer.close()
+
+
+async def test_a_drawing_that_cannot_travel_is_drawn_in_the_bot() -> None:
+    renderer = charts._Renderer(idle=60)
+    try:
+        assert await renderer.run(lambda: os.getpid()) == os.getpid()
+    finally:
+        renderer.close()
 
 
 async def test_a_chart_is_drawn_in_the_bot_when_no_process_can_be_used() -> None:

@@ -161,6 +161,20 @@ def test_store_card_examples_add_to_shipped_ones(tmp_path: Path) -> None:
     assert kb2.card_examples["t33-drawer-stuck"] == [*shipped, "三號機的抽屜又彈不出來"]
 
 
+def test_card_wordings_teach_one_card_and_do_not_repeat_its_examples(tmp_path: Path) -> None:
+    (tmp_path / "ours.yaml").write_text(
+        "card_examples:\n  t33-drawer-stuck:\n    - 三號機的抽屜又彈不出來\n"
+        "card_wordings:\n  t33-drawer-stuck:\n    - 三號機的抽屜又彈不出來\n"
+        "    - drawer no open again at till 3\n  no-such-card:\n    - hello\n",
+        encoding="utf-8",
+    )
+    kb, problems = load_knowledge(tmp_path)
+    said = [str(p) for p in problems]
+    assert any("card_wordings.t33-drawer-stuck[1]: the same example twice" in p for p in said)
+    assert any("card_wordings.no-such-card: unknown card" in p for p in said)
+    assert kb.card_wordings["t33-drawer-stuck"][-1] == "drawer no open again at till 3"
+
+
 def test_store_examples_add_to_shipped_ones(tmp_path: Path) -> None:
     kb, _ = load_knowledge()
     (tmp_path / "ours.yaml").write_text(

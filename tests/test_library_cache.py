@@ -9,6 +9,7 @@ import pytest
 
 from knowledge import library, s2twp
 from knowledge.library import Library, load_library, reload_library
+from knowledge.loader import KnowledgeError
 
 CARD = """cards:
   - id: t33-test-cache
@@ -67,7 +68,7 @@ def test_a_second_start_loads_the_built_library(
     assert list(cache.glob("library-*.pickle")) == [pickled]
 
 
-def test_changed_files_build_afresh_and_replace_the_old_pickle(
+def test_changed_files_build_afresh(
     cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     load_library()
@@ -80,13 +81,37 @@ def test_changed_files_build_afresh_and_replace_the_old_pickle(
     assert built == [1]
     assert "t33-test-cache" in with_card.kb.cards
     assert with_card.matcher.search("叫號機沒反應").hits[0].card == "t33-test-cache"
-    [now] = cache.glob("library-*.pickle")
-    assert now != shipped
+    assert len(list(cache.glob("library-*.pickle"))) == 2
     # One character more in the store's file: built again.
     (extra / "cards.yaml").write_text(CARD.replace("十秒", "二十秒"), encoding="utf-8")
     changed = load_library(extra)
     assert built == [1, 1]
     assert "二十秒" in changed.kb.cards["t33-test-cache"].steps[0].zh
+    # The three most recent builds stay on disk.
+    assert shipped in cache.glob("library-*.pickle")
+    assert len(list(cache.glob("library-*.pickle"))) == 3
+
+
+@pytest.mark.usefixtures("cache")
+def test_a_missing_store_folder_is_an_error_not_the_shipped_library(tmp_path: Path) -> None:
+    load_library()
+    with pytest.raises(KnowledgeError, match="not a folder"):
+        load_library(tmp_path / "no-such-store")
+    lib, problems = reload_library(tmp_path / "no-such-store")
+    assert lib is None and any("not a folder" in p for p in problems)
+
+
+def test_a_pickle_others_may_write_is_not_loaded(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    load_library()
+    [pickled] = cache.glob("library-*.pickle")
+    pickled.chmod(0o666)
+    built = _builds(monkeypatch)
+    with caplog.at_level(logging.WARNING, logger="knowledge.library"):
+        load_library()
+    assert built == [1]
+    assert "not this user's alone" in caplog.text
 
 
 def test_an_unreadable_pickle_is_built_again(
