@@ -23,13 +23,9 @@ async def me(update: Update, context: ShopContext) -> None:
     name = user.first_name or str(user.id)
     await send(message, (me_text(context.kb, name, p, lang, p.started), []))
     names = task_titles(context.kb, p.task_mastery, lang)
-    mastery = charts.shown_mastery(p.task_mastery)
-    key = charts.chart_key("me", sorted(mastery.items()), p.weekly, lang, names)
-    draw = charts.progress_drawing(mastery, p.weekly, lang, names)
+    key, draw = charts.progress_photos(p.task_mastery, p.weekly, lang, names)
     caption = plain("me.chart_caption", charts.chart_language(lang))
-    await send_charts(
-        context, message.chat_id, key, charts.one_image(draw), lambda _n, _of: caption, message
-    )
+    await send_charts(context, message.chat_id, key, draw, lambda _n, _of: caption, message)
 
 
 async def settings_command(update: Update, context: ShopContext) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-
 from telegram import Message, Update
 
-from bot import callbacks, charts, reports, team_charts
+from bot import callbacks, charts, reports
 from bot.access import REFUSAL, may
 from bot.accounts import User
 from bot.callbacks import parse_int
@@ -39,8 +37,7 @@ async def _send_team(context: ShopContext, chat_id: int, viewer: User, team: Tea
     if not report.rows:
         return
     columns, rows, texts = views.heat_input(context.kb, report, now, tz, lang)
-    key = charts.chart_key("heat", team.id, columns, team_charts.cells_shown(rows), texts)
-    draw = functools.partial(team_charts.heatmaps, columns, rows, texts)
+    key, draw = charts.heatmap_photos(team.id, columns, rows, texts)
     await send_charts(
         context, chat_id, key, draw, lambda n, of: views.heat_caption(team, n, of, lang)
     )
@@ -52,10 +49,9 @@ async def _send_member(context: ShopContext, chat_id: int, viewer: User, user: U
     report = reports.member_report(context.db, context.kb, user, now, tz)
     await send_to(context, chat_id, views.member_view(context.kb, report, now, tz, lang))
     weeks, texts = views.trend_input(report, lang)
-    key = charts.chart_key("trend", weeks, texts)
-    draw = functools.partial(team_charts.trend_png, weeks, texts)
+    key, draw = charts.trend_photos(weeks, texts)
     caption = views.trend_caption(lang)
-    await send_charts(context, chat_id, key, charts.one_image(draw), lambda _n, _of: caption)
+    await send_charts(context, chat_id, key, draw, lambda _n, _of: caption)
 
 
 async def team_command(update: Update, context: ShopContext) -> None:
