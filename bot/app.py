@@ -27,6 +27,7 @@ from telegram.request import BaseRequest
 
 from bot import access, backups, callbacks, digest, memory, storage, unanswered
 from bot.context import BotState, ShopContext
+from bot.jsonrequest import JsonRequest
 from bot.ratelimit import PacedRateLimiter
 from bot.reminders import ReminderScheduler, expire_drills
 from bot.settings import Settings
@@ -154,15 +155,9 @@ def build_application(
             state.db = None
         db_lock.release()
 
-    base = ApplicationBuilder()
-    if http_timeout is not None:
-        base = (
-            base.read_timeout(http_timeout)
-            .write_timeout(http_timeout)
-            .connect_timeout(http_timeout)
-        )
     builder = (
-        base.token(settings.telegram_bot_token)
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         .defaults(Defaults(tzinfo=settings.tz))
@@ -175,7 +170,16 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:
-        builder = builder.connection_pool_size(HTTP_CONNECTIONS).pool_timeout(HTTP_POOL_WAIT)
+        timeout = 5.0 if http_timeout is None else http_timeout  # PTB's default: 5 s
+        builder = builder.request(
+            JsonRequest(
+                connection_pool_size=HTTP_CONNECTIONS,
+                read_timeout=timeout,
+                write_timeout=timeout,
+                connect_timeout=timeout,
+                pool_timeout=HTTP_POOL_WAIT,
+            )
+        )
     if request is None and settings.rate_limit:
         # Replies before reminders, under 30 messages/s; 429s waited out; safe retries only.
         builder = builder.rate_limiter(PacedRateLimiter())  # type: ignore[arg-type]

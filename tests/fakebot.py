@@ -153,6 +153,7 @@ class Call:
     description: str | None = None
     completed: bool = False
     received: float = 0.0  # time.monotonic() when the request arrived
+    content_type: str = ""  # how the parameters came: JSON, a form, multipart or none
 
     @property
     def ok(self) -> bool:
@@ -873,7 +874,7 @@ class FakeBotApi:
         method = self._canonical.get(raw_method.lower(), raw_method)
         received = time.monotonic()
         params = await self._read_params(request)
-        call = Call(method, params, received=received)
+        call = Call(method, params, received=received, content_type=request.content_type)
         self.calls.append(call)
         net = self._take_net_fault(method)
         if net is not None and net.kind == "reset":
@@ -936,6 +937,9 @@ class FakeBotApi:
                 params[key] = _decode_form_value(key, str(value))
         elif request.can_read_body:
             body = await request.read()
+            if body.strip() and content_type != "application/json":
+                # Telegram reads a JSON body only when it is declared as one.
+                raise web.HTTPBadRequest(text="unsupported content type")
             if body.strip():
                 try:
                     decoded = json.loads(body)

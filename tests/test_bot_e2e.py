@@ -91,6 +91,10 @@ async def test_invite_consent_ask_feedback_browse_forget(h: Harness) -> None:
     [card_msg] = await h.say(AMY, answer_text(h))
     text = card_msg.text or ""
     assert "1. " in text and "2. " in text and "T3.3 · P3.3." in text
+    # Sent as JSON, the card's Chinese arrives whole (the fake decodes what PTB sent).
+    assert card_msg.content_type == "application/json"
+    card = h.state.kb.cards["t33-pos-freeze"]
+    assert card.title.zh in text and card.steps[0].zh[:10] in text
     data = [d for _, d in buttons(card_msg)]
     assert any(d.startswith("card:") for d in data)
     up = next(d for d in data if d.startswith("fb:") and d.endswith(":1"))

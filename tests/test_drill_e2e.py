@@ -177,6 +177,9 @@ async def test_me_shows_progress_and_a_chart(h: Harness, monkeypatch: pytest.Mon
     assert "本週：完成 1 次練習，作答 5 題，答對率 100%" in (text_msg.text or "")
     assert "T1 " in (text_msg.text or "") and "最需要加強" in (text_msg.text or "")
     assert photo.method == "sendPhoto"
+    # Calls without files go as a JSON body (bot/jsonrequest.py); an upload as multipart.
+    assert text_msg.content_type == "application/json"
+    assert photo.content_type == "multipart/form-data"
     upload = photo.params["photo"]
     assert isinstance(upload, UploadedFile) and upload.content.startswith(b"\x89PNG")
     assert "精熟度" in (photo.params.get("caption") or "")
