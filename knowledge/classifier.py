@@ -14,6 +14,7 @@ relative weight per activity: 1.0 for the likeliest activity, less for the other
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from collections.abc import Iterable
 
@@ -71,6 +72,14 @@ class ActivityClassifier:
         log_l = self._log_p[:, cols].sum(axis=1) / temperature
         rel = np.exp(log_l - log_l.max())
         return dict(zip(self.activities, rel.tolist(), strict=True))
+
+
+_TABLE = 256
+
+
+@functools.cache
+def _log1p_table(alpha: float) -> tuple[float, ...]:
+    return tuple(math.log1p(n / alpha) for n in range(_TABLE))
 
 
 class CardRanker:
@@ -131,18 +140,20 @@ class CardRanker:
         # sum() compensates rounding, so an ulp may differ against that).
         index = {c: i for i, c in enumerate(cards)}
         seen = [0.0] * len(cards)
+        # log1p(n / a) for the small counts almost every pair has: the same floats, looked up.
+        table = _log1p_table(a)
         for t in known:
             row = self._counts[t]
             if len(row) < len(cards):
                 for c, n in row.items():
                     i = index.get(c)
                     if i is not None:
-                        seen[i] += math.log1p(n / a)
+                        seen[i] += table[n] if n < _TABLE else math.log1p(n / a)
             else:
                 for i, c in enumerate(cards):
                     n = row.get(c, 0)
                     if n:
-                        seen[i] += math.log1p(n / a)
+                        seen[i] += table[n] if n < _TABLE else math.log1p(n / a)
         log_l = len(known) * (np.log(a) - np.log(denom)) + np.array(seen, dtype=np.float64)
         log_l /= temperature
         return np.exp(log_l - log_l.max())

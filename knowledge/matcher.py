@@ -672,11 +672,15 @@ class Matcher:
         spans = [self._post_span.get(t, (0, 0)) for t in known]
         id_parts = [self._post_docs[a:b] for a, b in spans]
         w_parts = [self._post_w[a:b] for a, b in spans]
-        idf_parts = [np.full(b - a, self.idf[t]) for t, (a, b) in zip(known, spans, strict=True)]
+        known_idf = np.array([self.idf[t] for t in known])
+        # Each posting weighted by its term's idf: one repeat, not an array per term.
+        idf_parts = [np.repeat(known_idf, [b - a for a, b in spans])]
+        name_spans = [self._name_span.get(t, (0, 0)) for t in known]
         named = [
-            (self._name_docs[a:b], self.idf[t])
-            for t in known
-            for a, b in [self._name_span.get(t, (0, 0))]
+            (
+                np.concatenate([self._name_docs[a:b] for a, b in name_spans]),
+                np.repeat(known_idf, [b - a for a, b in name_spans]),
+            )
         ]
         for t in known:
             # Learned aliases (`with_alias`) come as postings of their own.
@@ -685,13 +689,13 @@ class Matcher:
                 w_parts.append(np.array([bm25_w]))
                 idf_parts.append(np.array([all_w]))
                 if new_name:
-                    named.append((np.array([doc], dtype=np.int32), self.idf[t]))
+                    named.append((np.array([doc], dtype=np.int32), np.array([self.idf[t]])))
         ids = np.concatenate(id_parts)
         bm25 = np.bincount(ids, weights=np.concatenate(w_parts), minlength=n)
         in_all = np.bincount(ids, weights=np.concatenate(idf_parts), minlength=n)
         in_names = np.bincount(
             np.concatenate([d for d, _i in named]),
-            weights=np.concatenate([np.full(len(d), i) for d, i in named]),
+            weights=np.concatenate([i for _d, i in named]),
             minlength=n,
         )
         n_cand = min(w.candidates, int(np.count_nonzero(bm25)))
