@@ -24,23 +24,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from knowledge.evaluate import Report, Row, evaluate, read_jsonl
+from knowledge.evaluate import Report, Row, dev_rows, evaluate
 from knowledge.loader import DATA_DIR, load_knowledge_or_raise
 from knowledge.matcher import Matcher, Weights
 from knowledge.models import OFF_TOPIC, Knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
-DEV_SETS = ("dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16")
-
-
-def dev_rows() -> list[Row]:
-    files = [DATA / "questions.jsonl"] + [
-        f for f in sorted(DATA.glob("dev*.jsonl")) if f.stem.split("-")[0] in DEV_SETS
-    ]
-    return [
-        r for f in files for r in read_jsonl(f, "dev" if f.name == "questions.jsonl" else "all")
-    ]
 
 
 def without_dev_examples() -> Knowledge:
@@ -92,7 +82,7 @@ def main() -> None:
     parser.add_argument("--weights", default="{}", help="Weights overrides as JSON")
     args = parser.parse_args()
     w = Weights(**json.loads(args.weights))
-    kb, rows = without_dev_examples(), dev_rows()
+    kb, rows = without_dev_examples(), dev_rows(DATA)
     print(f"{len(rows)} dev lines, {args.folds} folds, weights {args.weights}")
     print("shipped examples only:   ", cross_validate(kb, rows, args.folds, False, w))
     print("+ other folds' dev lines:", cross_validate(kb, rows, args.folds, True, w))

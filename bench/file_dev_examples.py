@@ -3,9 +3,9 @@ annotators' merged labels put first, each off-topic line under `none`.
 
     .venv/bin/python bench/file_dev_examples.py   # writes knowledge/data/card-examples-dev.yaml
 
-Only dev data is read: the dev split of tests/data/questions.jsonl and the later sets
-dev8 … dev16, each of which was measured at first sight before it became dev data. The
-held-out test split and any fresh set not yet measured (dev17 and later) are never read, and
+Only dev data is read: the dev split of tests/data/questions.jsonl and the later sets of
+knowledge.evaluate.DEV_SETS, each measured at first sight before it became dev data. The
+held-out test split and any fresh set not yet measured (dev18 and later) are never read, and
 a line that reads like a held-out line (rapidfuzz ratio ≥ 80 on the folded text) is left
 out, so the held-out split stays unseen (tests/test_classifier.py holds every example under
 85 against every line measured).
@@ -20,14 +20,13 @@ from rapidfuzz import fuzz, process
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from knowledge.evaluate import read_jsonl
+from knowledge.evaluate import dev_rows, read_jsonl
 from knowledge.loader import EXAMPLE_LIMIT, load_knowledge_or_raise
 from knowledge.normalize import fold_key
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 OUT = ROOT / "knowledge" / "data" / "card-examples-dev.yaml"
-DEV_SETS = ("dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16")
 NEAR = 80.0
 
 
@@ -38,12 +37,7 @@ def _quote(text: str) -> str:
 def main() -> None:
     OUT.unlink(missing_ok=True)  # what is filed is read without this file's own lines
     kb = load_knowledge_or_raise()
-    files = [DATA / "questions.jsonl"] + [
-        f for f in sorted(DATA.glob("dev*.jsonl")) if f.stem.split("-")[0] in DEV_SETS
-    ]
-    rows = [
-        r for f in files for r in read_jsonl(f, "dev" if f.name == "questions.jsonl" else "all")
-    ]
+    rows = dev_rows(DATA)
     held_out = [fold_key(r.q) for r in read_jsonl(DATA / "questions.jsonl", split="test")]
     # What is already filed, so a line filed twice is never one more vote.
     known = {(c, fold_key(p)) for c, ps in kb.card_examples.items() for p in ps}

@@ -50,6 +50,33 @@ def read_jsonl(path: Path, split: str = "all") -> list[Row]:
     return rows
 
 
+# The fresh sets (tests/data/devN*.jsonl) measured once at first sight and dev data since:
+# staff examples are filed from them and cross-validation reads them. A set joins only after
+# its first-sight figures are on record.
+DEV_SETS = (
+    "dev8",
+    "dev9",
+    "dev10",
+    "dev11",
+    "dev12",
+    "dev13",
+    "dev14",
+    "dev15",
+    "dev16",
+    "dev17",
+)
+
+
+def dev_rows(data: Path) -> list[Row]:
+    """Every dev line: the dev split of questions.jsonl and the sets of DEV_SETS, in order."""
+    files = [data / "questions.jsonl"] + [
+        f for f in sorted(data.glob("dev*.jsonl")) if f.stem.split("-")[0] in DEV_SETS
+    ]
+    return [
+        r for f in files for r in read_jsonl(f, "dev" if f.name == "questions.jsonl" else "all")
+    ]
+
+
 def _pct(n: int, d: int) -> float:
     return 100.0 * n / d if d else 0.0
 
