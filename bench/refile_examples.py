@@ -10,6 +10,7 @@ hand-written card examples live in knowledge/data/card-examples.yaml.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def quote(text: str) -> str:
 def main() -> None:
     kb = load_knowledge_or_raise()
     # Judge with the words only: the refiled examples must not decide their own filing.
-    base = Matcher(kb.__class__(**{**kb.__dict__, "card_examples": {}}))
+    base = Matcher(dataclasses.replace(kb, card_examples={}))
     by_card: dict[str, list[str]] = {}
     total = 0
     for activity, phrases in kb.examples.items():
