@@ -48,13 +48,18 @@ def relabel(label: dict, new: list[str], first: bool) -> dict:
     return {**label, "cards": [*old, *new]}
 
 
+def _rounds(who: str) -> list[Path]:
+    """One annotator's re-label rounds, oldest first (relabel-9 before relabel-11)."""
+    return sorted((LABELS / who).glob("relabel-*.jsonl"), key=lambda p: int(p.stem.split("-")[1]))
+
+
 def read_labels(who: str, rounds: bool = True) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for path in sorted((LABELS / who).glob("labels-*.jsonl")):
         for d in _lines(path):
             out[d["id"]] = d
     if rounds:
-        for path in sorted((LABELS / who).glob("relabel-*.jsonl")):
+        for path in _rounds(who):
             for d in _lines(path):
                 out[d["id"]] = relabel(out[d["id"]], d["new"], d["first"])
     return out
@@ -63,7 +68,7 @@ def read_labels(who: str, rounds: bool = True) -> dict[str, dict]:
 def relabel_agreement() -> list[str]:
     """How often A's and B's re-label rounds agree on a line (new card or not, which)."""
     rows = []
-    for path in sorted((LABELS / "A").glob("relabel-*.jsonl")):
+    for path in _rounds("A"):
         a = {d["id"]: d for d in _lines(path)}
         b = {d["id"]: d for d in _lines(LABELS / "B" / path.name)}
         ids = sorted(a)
