@@ -64,6 +64,7 @@ DEV_SETS = (
     "dev15",
     "dev16",
     "dev17",
+    "dev18",
 )
 
 
