@@ -97,7 +97,7 @@ def build_application(
             raise backups.DatabaseInUseError(db_lock.holder())
         if clock is not None:
             state.clock = clock
-        state.library = library or load_library(settings.extra_knowledge_dir)
+        state.library = library or load_library(settings.extra_knowledge_dir, apart=True)
         state.db = storage.open_db(settings.database_path)
         # The wordings supervisors attached to cards (/unanswered): the matcher learns them.
         state.library = unanswered.with_learned(state.db, state.library)

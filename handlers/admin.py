@@ -102,7 +102,7 @@ async def reload_knowledge(update: Update, context: ShopContext) -> None:
     # The aliases supervisors attached (/unanswered) are learned again by the new matcher.
     learned = unanswered.learned(context.db)
     library, problems = await asyncio.to_thread(
-        reload_library, context.settings.extra_knowledge_dir, learned
+        reload_library, context.settings.extra_knowledge_dir, learned, apart=True
     )
     if library is None:
         await send(message, views.reload_failed(problems, user.language))

@@ -146,3 +146,34 @@ def test_a_cache_folder_that_cannot_be_made_still_starts(cache: Path) -> None:
     cache.parent.mkdir(exist_ok=True)
     cache.write_text("a file where the folder should be")
     assert load_library().matcher.search("收銀機當機").hits
+
+
+def test_a_start_builds_apart_and_loads_what_the_child_kept(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot's start and /reload build in a child process: this one never holds a build's
+    peak, only the pair loaded from the cache."""
+    extra = tmp_path / "store"
+    extra.mkdir()
+    (extra / "cards.yaml").write_text(CARD, encoding="utf-8")
+    built = _builds(monkeypatch)
+    lib = load_library(extra, apart=True)
+    assert built == []  # not in this process
+    [pickled] = cache.glob("library-*.pickle")
+    assert lib.matcher.search("叫號機沒反應").hits[0].card == "t33-test-cache"
+    assert load_library(extra).kb.cards.keys() == lib.kb.cards.keys()
+    assert built == []  # and a later start loads the same pickle
+    assert list(cache.glob("library-*.pickle")) == [pickled]
+
+
+def test_files_with_problems_built_apart_are_still_reported(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extra = tmp_path / "store"
+    extra.mkdir()
+    (extra / "cards.yaml").write_text(CARD.replace("activity: T3.3", "activity: T9.9"), "utf-8")
+    lib, problems = reload_library(extra, apart=True)
+    assert lib is None and any("T9.9" in p for p in problems)
+    with pytest.raises(KnowledgeError, match="T9.9"):
+        load_library(extra, apart=True)
+    assert not list(cache.glob("library-*.pickle"))
