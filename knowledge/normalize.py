@@ -81,6 +81,10 @@ def fold_lines(text: str) -> list[str]:
 def to_traditional(text: str) -> str:
     """Simplified → Traditional Chinese (Taiwan phrasing), OpenCC's s2twp, for one message.
     Remembered for the last few texts: one search converts its question three times."""
+    if text.isascii() and "\x00" not in text:
+        # No Chinese to convert (s2twp's dictionaries hold no ASCII; OpenCC only drops NUL,
+        # a C string's end): an English question skips the converter (tests/test_s2twp.py).
+        return text
     return _s2twp_messages().convert(text)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import string
 from pathlib import Path
 
 import opencc
@@ -92,3 +93,21 @@ def test_a_build_lets_opencc_go_and_messages_use_the_twin(
     assert to_traditional("激光打印机") == "雷射印表機"
     assert isinstance(normalize._s2twp_messages(), s2twp.Converter)
     assert normalize._s2twp.cache_info().currsize == 0
+
+
+def test_ascii_is_left_as_it_is_as_s2twp_does() -> None:
+    """`to_traditional` returns ASCII text untouched without converting it: s2twp agrees on
+    every printable ASCII character and on every English line of the eval sets."""
+    stock = opencc.OpenCC("s2twp")
+    rng = random.Random(7)
+    samples = ["".join(rng.choice(string.printable) for _ in range(60)) for _ in range(2_000)]
+    assert not any("\x00" in s for s in samples)
+    samples += [
+        line
+        for f in TESTS.glob("*.jsonl")
+        for line in f.read_text("utf-8").splitlines()
+        if line.isascii()
+    ]
+    # NUL aside: OpenCC's C strings end there (Telegram never sends one; the twin keeps it).
+    samples += [chr(c) for c in range(1, 128)]
+    assert [to_traditional(s) for s in samples] == [stock.convert(s) for s in samples]
