@@ -16,6 +16,8 @@ from __future__ import annotations
 import copy
 import functools
 import math
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable
 
 import numpy as np
@@ -87,72 +89,125 @@ class CardRanker:
 
     Learnt from each card's titles, aliases and the questions filed under it
     (`card_examples:`, learned aliases): what tells a card from its siblings is the wording
-    staff use for it ("放回去" for restoring, "有沒有跑" for checking a backup ran). Counts are
-    kept sparse, term by term, so 10,000 cards cost no dense matrix, and one more example is
-    a copy of the few terms it touches (`with_sample`).
+    staff use for it ("放回去" for restoring, "有沒有跑" for checking a backup ran). The counts
+    are kept as flat arrays, term by term (each term's cards sorted, with how many of the
+    card's phrases hold it), so 10,000 cards cost no dense matrix and no dict per term; a
+    phrase learnt later (`with_sample`) goes in a small overlay of its own.
     """
 
     def __init__(self, samples: Iterable[tuple[str, list[str]]], alpha: float = 0.3) -> None:
         self.alpha = alpha
-        self._counts: dict[str, dict[str, int]] = {}  # term -> card -> samples with it
-        self._totals: dict[str, int] = {}  # card -> term occurrences over its samples
-        for card, terms in samples:
-            self._add(card, terms)
-        self._vocab_size = len(self._counts)
-
-    def _add(self, card: str, terms: Iterable[str]) -> None:
-        unique = set(terms)
-        for t in unique:
-            row = self._counts.setdefault(t, {})
-            row[card] = row.get(card, 0) + 1
-        self._totals[card] = self._totals.get(card, 0) + len(unique)
+        cards: dict[str, int] = {}
+        terms: dict[str, int] = {}
+        term_codes = array("i")
+        card_codes = array("i")
+        totals = array("q")  # per card: term occurrences over its phrases
+        for card, words in samples:
+            ci = cards.setdefault(card, len(cards))
+            if ci == len(totals):
+                totals.append(0)
+            unique = set(words)
+            for t in unique:
+                term_codes.append(terms.setdefault(t, len(terms)))
+                card_codes.append(ci)
+            totals[ci] += len(unique)
+        n_cards = max(len(cards), 1)
+        keys = np.frombuffer(term_codes, dtype=np.int32).astype(np.int64) * n_cards
+        keys += np.frombuffer(card_codes, dtype=np.int32)
+        del term_codes, card_codes
+        pairs, counts = np.unique(keys, return_counts=True)  # by term, then card
+        del keys
+        self._terms = terms
+        self._cards = cards
+        self._card_ids = list(cards)
+        self._totals = totals
+        # Plain arrays, not numpy ones: a question reads a few short rows, where slicing and
+        # converting numpy arrays cost more than the sums.
+        self._starts = array("q", np.searchsorted(pairs // n_cards, np.arange(len(terms) + 1)))
+        self._row_cards = array("i", (pairs % n_cards).astype(np.int32))
+        self._row_counts = array("i", counts.astype(np.int32))
+        # Phrases learnt after the build: term -> card -> samples with it, card -> occurrences.
+        self._extra: dict[str, dict[str, int]] = {}
+        self._extra_totals: dict[str, int] = {}
+        self._vocab_size = len(terms)
 
     def with_sample(self, card: str, terms: list[str]) -> CardRanker:
-        """A copy that has also learnt one phrase for `card`; this one is unchanged."""
-        new = object.__new__(CardRanker)
-        new.alpha = self.alpha
-        new._counts = dict(self._counts)
-        for t in set(terms):
-            new._counts[t] = dict(new._counts.get(t, {}))
-        new._totals = dict(self._totals)
-        new._add(card, terms)
-        new._vocab_size = len(new._counts)
+        """A copy that has also learnt one phrase for `card`; this one is unchanged (the
+        arrays are shared, the overlay copied)."""
+        new = copy.copy(self)
+        new._extra = dict(self._extra)
+        unique = set(terms)
+        for t in unique:
+            if t not in self._terms and t not in self._extra:
+                new._vocab_size += 1
+            row = dict(new._extra.get(t, {}))
+            row[card] = row.get(card, 0) + 1
+            new._extra[t] = row
+        new._extra_totals = dict(self._extra_totals)
+        new._extra_totals[card] = new._extra_totals.get(card, 0) + len(unique)
         return new
+
+    def _total(self, card: str) -> int:
+        ci = self._cards.get(card)
+        base = self._totals[ci] if ci is not None else 0
+        return base + self._extra_totals.get(card, 0)
+
+    def _row(self, term: str) -> dict[str, int]:
+        """A term's cards and counts as a dict (the build's and the overlay's together)."""
+        row: dict[str, int] = {}
+        k = self._terms.get(term)
+        if k is not None:
+            lo, hi = self._starts[k], self._starts[k + 1]
+            ids = self._card_ids
+            for ci, n in zip(self._row_cards[lo:hi], self._row_counts[lo:hi], strict=True):
+                row[ids[ci]] = n
+        for card, n in self._extra.get(term, {}).items():
+            row[card] = row.get(card, 0) + n
+        return row
 
     def relative(
         self, terms: Iterable[str], cards: list[str], temperature: float = 1.0
     ) -> np.ndarray:
         """Each of `cards`' likelihood relative to the likeliest of them (1.0); all ones when
         no term is known."""
-        known = [t for t in dict.fromkeys(terms) if t in self._counts]
+        known = [t for t in dict.fromkeys(terms) if t in self._terms or t in self._extra]
         if not known or not cards:
             return np.ones(len(cards))
         a = self.alpha
-        denom = np.array(
-            [self._totals.get(c, 0) + a * self._vocab_size for c in cards], dtype=np.float64
-        )
+        denom = np.array([self._total(c) + a * self._vocab_size for c in cards], dtype=np.float64)
         # log P(t | c) = log(a / denom) + log(1 + count / a): the first part is shared by
         # every term, the second is non-zero only where the card has seen the term.
-        # Looked up candidate by candidate: a common term may have thousands of cards.
         # Term by term, through whichever is smaller, the term's cards or the candidates: a
-        # term seen by few cards skips the rest. Each card's terms add up in term order, as
-        # the sum over terms this replaced did on Python 3.11 (to the last bit there; 3.12's
-        # sum() compensates rounding, so an ulp may differ against that).
-        index = {c: i for i, c in enumerate(cards)}
+        # term seen by few cards skips the rest, a common one is looked up candidate by
+        # candidate in its sorted cards. Each card's terms add up in term order, as the sum
+        # over terms this replaced did on Python 3.11 (to the last bit there; 3.12's sum()
+        # compensates rounding, so an ulp may differ against that).
+        cand = [self._cards.get(c, -1) for c in cards]
+        where = {ci: i for i, ci in enumerate(cand) if ci >= 0}
+        starts, row_cards, row_counts = self._starts, self._row_cards, self._row_counts
         seen = [0.0] * len(cards)
         # log1p(n / a) for the small counts almost every pair has: the same floats, looked up.
         table = _log1p_table(a)
         for t in known:
-            row = self._counts[t]
-            if len(row) < len(cards):
-                for c, n in row.items():
+            k = self._terms.get(t)
+            if t in self._extra or k is None:
+                index = {c: i for i, c in enumerate(cards)}
+                for c, n in self._row(t).items():
                     i = index.get(c)
                     if i is not None:
                         seen[i] += table[n] if n < _TABLE else math.log1p(n / a)
+                continue
+            lo, hi = starts[k], starts[k + 1]
+            if hi - lo < len(cards):
+                for ci, n in zip(row_cards[lo:hi], row_counts[lo:hi], strict=True):
+                    i = where.get(ci)
+                    if i is not None:
+                        seen[i] += table[n] if n < _TABLE else math.log1p(n / a)
             else:
-                for i, c in enumerate(cards):
-                    n = row.get(c, 0)
-                    if n:
+                for i, ci in enumerate(cand):
+                    at = bisect_left(row_cards, ci, lo, hi)
+                    if ci >= 0 and at < hi and row_cards[at] == ci:
+                        n = row_counts[at]
                         seen[i] += table[n] if n < _TABLE else math.log1p(n / a)
         log_l = len(known) * (np.log(a) - np.log(denom)) + np.array(seen, dtype=np.float64)
         log_l /= temperature
