@@ -27,7 +27,11 @@ class ActivityClassifier:
     """Naive Bayes over term sets, built once; `relative` is read-only and thread-safe."""
 
     def __init__(self, samples: Iterable[tuple[str, list[str]]], alpha: float = 0.3) -> None:
-        rows: list[tuple[str, set[str]]] = [(a, set(terms)) for a, terms in samples if terms]
+        # Phrases of two words (matcher._with_phrases) are for telling cards apart; here they
+        # would make English chatter and work questions without a card harder to tell apart.
+        rows: list[tuple[str, set[str]]] = [
+            (a, {t for t in terms if " " not in t}) for a, terms in samples if terms
+        ]
         self.activities: list[str] = sorted({a for a, _ in rows})
         index = {a: i for i, a in enumerate(self.activities)}
         vocab: dict[str, int] = {}
@@ -38,9 +42,13 @@ class ActivityClassifier:
         # Counts of (activity, term) pairs in one bincount over flat indexes.
         n_vocab = max(len(vocab), 1)
         flat = [index[a] * n_vocab + vocab[t] for a, terms in rows for t in terms]
-        counts = np.bincount(
-            np.array(flat, dtype=np.int64), minlength=len(self.activities) * n_vocab
-        ).reshape(len(self.activities), n_vocab)
+        # int32: a count is how many phrases of one activity hold a term (half of int64's
+        # memory, the same values).
+        counts = (
+            np.bincount(np.array(flat, dtype=np.int64), minlength=len(self.activities) * n_vocab)
+            .reshape(len(self.activities), n_vocab)
+            .astype(np.int32)
+        )
         self._alpha = alpha
         self._counts = counts
         # Additive smoothing: a term never seen with an activity lowers it, never rules it out.
