@@ -65,6 +65,7 @@ DEV_SETS = (
     "dev16",
     "dev17",
     "dev18",
+    "dev19",
 )
 
 
