@@ -228,7 +228,11 @@ def test_reload_builds_a_new_index_from_the_new_knowledge(kb: Knowledge, matcher
     again = Matcher(new_kb)
     assert again.search(phrase).hits[0].card == card.id
     assert matcher.search(phrase).hits[0].card != card.id
-    assert again.search("備份").hits == matcher.search("備份").hits
+    # An unrelated question keeps its answers; its scores move by a rounding at most (the
+    # rebuilt index has one phrase more, so idf shifts in the last digits).
+    before, after = matcher.search("備份").hits, again.search("備份").hits
+    assert [(h.activity, h.card) for h in after] == [(h.activity, h.card) for h in before]
+    assert all(abs(a.score - b.score) < 0.1 for a, b in zip(after, before, strict=True))
 
 
 def test_cli_ask_prints_readable_hits(tmp_path: Path) -> None:
