@@ -19,6 +19,7 @@ import math
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable
+from itertools import pairwise
 
 import numpy as np
 
@@ -27,11 +28,7 @@ class ActivityClassifier:
     """Naive Bayes over term sets, built once; `relative` is read-only and thread-safe."""
 
     def __init__(self, samples: Iterable[tuple[str, list[str]]], alpha: float = 0.3) -> None:
-        # Phrases of two words (matcher._with_phrases) are for telling cards apart; here they
-        # would make English chatter and work questions without a card harder to tell apart.
-        rows: list[tuple[str, set[str]]] = [
-            (a, {t for t in terms if " " not in t}) for a, terms in samples if terms
-        ]
+        rows: list[tuple[str, set[str]]] = [(a, set(terms)) for a, terms in samples if terms]
         self.activities: list[str] = sorted({a for a, _ in rows})
         index = {a: i for i, a in enumerate(self.activities)}
         vocab: dict[str, int] = {}
@@ -87,6 +84,20 @@ class ActivityClassifier:
 _TABLE = 256
 
 
+def _with_phrases(terms: list[str]) -> list[str]:
+    """Terms plus each pair of neighbouring terms of which at least one is an English word
+    ("old price", "客人 consent"): what a Chinese bigram says about a two-character word, a
+    pair says about two words, and it tells sibling cards apart in English. The card ranker
+    reads them; in the activity classifier they made English work questions without a card
+    read like chatter."""
+    pairs = [
+        f"{a} {b}"
+        for a, b in pairwise(terms)
+        if (a.isascii() and a.isalpha()) or (b.isascii() and b.isalpha())
+    ]
+    return terms + pairs if pairs else terms
+
+
 @functools.cache
 def _log1p_table(alpha: float) -> tuple[float, ...]:
     return tuple(math.log1p(n / alpha) for n in range(_TABLE))
@@ -114,7 +125,7 @@ class CardRanker:
             ci = cards.setdefault(card, len(cards))
             if ci == len(totals):
                 totals.append(0)
-            unique = set(words)
+            unique = set(_with_phrases(words))
             for t in unique:
                 term_codes.append(terms.setdefault(t, len(terms)))
                 card_codes.append(ci)
@@ -144,7 +155,7 @@ class CardRanker:
         arrays are shared, the overlay copied)."""
         new = copy.copy(self)
         new._extra = dict(self._extra)
-        unique = set(terms)
+        unique = set(_with_phrases(terms))
         for t in unique:
             if t not in self._terms and t not in self._extra:
                 new._vocab_size += 1
@@ -178,7 +189,11 @@ class CardRanker:
     ) -> np.ndarray:
         """Each of `cards`' likelihood relative to the likeliest of them (1.0); all ones when
         no term is known."""
-        known = [t for t in dict.fromkeys(terms) if t in self._terms or t in self._extra]
+        known = [
+            t
+            for t in dict.fromkeys(_with_phrases(list(terms)))
+            if t in self._terms or t in self._extra
+        ]
         if not known or not cards:
             return np.ones(len(cards))
         a = self.alpha

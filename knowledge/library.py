@@ -62,14 +62,17 @@ def load_library(extra_dir: Path | None = None, *, apart: bool = False) -> Libra
     built from the same files before). `apart`: a build runs in a child process and this one
     loads what it kept (see `_build_apart`)."""
 
-    def build() -> Library:
-        kb = load_knowledge_or_raise(extra_dir)
-        try:
-            return Library(kb, Matcher(kb))
-        finally:
-            release_bulk()
+    return _cached(extra_dir, lambda: _built(lambda: load_knowledge_or_raise(extra_dir)), apart)
 
-    return _cached(extra_dir, build, apart)
+
+def _built(load: Callable[[], Knowledge]) -> Library:
+    """The pair from the knowledge `load` returns; OpenCC, which reading and building use,
+    is let go either way."""
+    try:
+        kb = load()
+        return Library(kb, Matcher(kb))
+    finally:
+        release_bulk()
 
 
 def _inputs_key(extra_dir: Path | None) -> str:
@@ -204,18 +207,15 @@ def reload_library(
     text), or None and the problems found."""
     problems: list[str] = []
 
-    def build() -> Library:
-        try:
-            kb, found = load_knowledge(extra_dir)
-            if found:
-                problems.extend(str(p) for p in found)
-                raise _NotBuilt
-            return Library(kb, Matcher(kb))
-        finally:
-            release_bulk()
+    def checked() -> Knowledge:
+        kb, found = load_knowledge(extra_dir)
+        if found:
+            problems.extend(str(p) for p in found)
+            raise _NotBuilt
+        return kb
 
     try:
-        return _cached(extra_dir, build, apart).with_aliases(aliases), []
+        return _cached(extra_dir, lambda: _built(checked), apart).with_aliases(aliases), []
     except _NotBuilt:
         return None, problems
 

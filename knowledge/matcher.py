@@ -38,7 +38,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain, pairwise
+from itertools import chain
 from operator import add
 from typing import Literal
 
@@ -320,19 +320,6 @@ def _flat_postings(
     return docs[order], weights[order], span
 
 
-def _with_phrases(terms: list[str]) -> list[str]:
-    """Terms plus each pair of neighbouring terms of which at least one is an English word
-    ("old price", "客人 consent"): what a Chinese bigram says about a two-character word, a
-    pair says about two words, and it tells sibling cards apart in English (the card ranker
-    reads the pairs; the activity classifier leaves them out)."""
-    pairs = [
-        f"{a} {b}"
-        for a, b in pairwise(terms)
-        if (a.isascii() and a.isalpha()) or (b.isascii() and b.isalpha())
-    ]
-    return terms + pairs if pairs else terms
-
-
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     # A light English stemmer: enough to make "printers"/"printer", "backups"/"backup" meet.
@@ -456,7 +443,7 @@ class Matcher:
                 name_codes.extend(name_ids.setdefault(t, len(name_ids)) for t in in_names)
                 name_docs.extend([idx] * len(in_names))
                 own = [
-                    [canon.setdefault(t, t) for t in _with_phrases(self.norm.all_terms(text))]
+                    [canon.setdefault(t, t) for t in self.norm.all_terms(text)]
                     for text in flat[pos : pos + (len(group) if card_id is None else n_names)]
                 ]
                 samples.extend((activity, terms) for terms in own)
@@ -662,7 +649,7 @@ class Matcher:
 
     def _class_terms(self, normalized: str, fixes: dict[str, str]) -> list[str]:
         """What the classifier reads: every term, the content words' typos corrected."""
-        return _with_phrases([fixes.get(t, t) for t in self.norm.all_terms(normalized)])
+        return [fixes.get(t, t) for t in self.norm.all_terms(normalized)]
 
     def _signals(self, text: str) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]] | None:
         """The classifier's terms, candidate entry indexes and their raw signals as arrays."""
