@@ -23,8 +23,10 @@ async def send_next(context: ShopContext, chat_id: int, user: User, nxt: Next) -
     if nxt.skipped:
         await send_to(context, chat_id, views.skipped_note(nxt.skipped, lang))
     if nxt.item is not None and nxt.question is not None:
-        msg = await send_to(context, chat_id, views.question_view(nxt.item, nxt.question, lang))
-        drilling.mark_sent(context.db, nxt.item, chat_id, msg.message_id, context.now())
+        message_id = await send_to(
+            context, chat_id, views.question_view(nxt.item, nxt.question, lang)
+        )
+        drilling.mark_sent(context.db, nxt.item, chat_id, message_id, context.now())
     elif nxt.summary is not None:
         await send_to(context, chat_id, views.summary_view(context.kb, nxt.summary, lang))
 
