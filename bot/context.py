@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlite_utils import Database
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.accounts import Gate
 from bot.charts import SentCharts
 from bot.reminders import ReminderScheduler
 from bot.settings import Settings
@@ -49,6 +50,9 @@ class ShopContext(CallbackContext[ExtBot[None], dict, dict, BotState]):  # type:
         user_id: int | None = None,
     ) -> None:
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        # The sender's gate, kept by a handler of an earlier group for the next one of the
+        # same update (PTB gives each update one context): see handlers.common.member.
+        self.kept_gate: Gate | None = None
 
     @property
     def state(self) -> BotState:

@@ -151,12 +151,21 @@ async def stale(query: CallbackQuery, lang: str) -> None:
     await query.answer(plain("input.stale", lang))
 
 
-async def member(update: Update, context: ShopContext, *, quiet: bool = False) -> User | None:
-    """The consented user behind an update, or None after telling them what to do."""
+async def member(
+    update: Update, context: ShopContext, *, quiet: bool = False, keep: bool = False
+) -> User | None:
+    """The consented user behind an update, or None after telling them what to do.
+    `keep`: the next call for this update (a handler of a later group) reuses the answer
+    instead of asking the database again - a private text is looked at by the walk-through's
+    handler first, then answered as a question."""
     who = visitor(update, context)
     if who is None:
         return None
-    gate = accounts.let_in(context.db, context.settings, who, context.now(), context.reminders)
+    gate, context.kept_gate = context.kept_gate, None
+    if gate is None or gate.user is None or gate.user.id != who.id:
+        gate = accounts.let_in(context.db, context.settings, who, context.now(), context.reminders)
+    if keep:
+        context.kept_gate = gate
     message = update.effective_message
     if gate.user is None and message is not None and not quiet:
         view = (

@@ -223,7 +223,7 @@ async def evidence(update: Update, context: ShopContext) -> None:
     message = update.effective_message
     if message is None or (message.text or "").startswith("/"):
         return
-    user = await member(update, context, quiet=True)
+    user = await member(update, context, quiet=True, keep=True)
     if user is None:
         return
     photo = message.photo[-1].file_id if message.photo else None

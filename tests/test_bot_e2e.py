@@ -467,3 +467,28 @@ async def test_no_work_question_gets_a_kind_no_and_is_not_kept(h: Harness) -> No
     [reply] = await h.say(SUE, text)
     assert "幫不上忙" in (reply.text or "") and not buttons(reply)
     assert storage.count_rows(h.state.db, "questions", SUE.id) == 0
+
+
+async def test_a_question_asks_the_database_for_its_sender_once(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walk-through's handler looks at a private text first; the question's handler
+    reuses who sent it (handlers.common.member, keep=True), and never across updates."""
+    sup_code, _team = await make_team(h)
+    await h.join(SUE, sup_code)
+    await h.join(AMY, await staff_invite(h, SUE))
+    from bot import accounts
+
+    seen: list[int] = []
+    real = accounts.let_in
+
+    def counting(db, settings, who, now, reminders=None):  # type: ignore[no-untyped-def]
+        seen.append(who.id)
+        return real(db, settings, who, now, reminders)
+
+    monkeypatch.setattr(accounts, "let_in", counting)
+    [card_msg] = await h.say(AMY, answer_text(h))
+    assert "1. " in (card_msg.text or "")
+    [second] = await h.say(SUE, answer_text(h))
+    assert "1. " in (second.text or "")
+    assert seen == [AMY.id, SUE.id]
