@@ -14,10 +14,8 @@ relative weight per activity: 1.0 for the likeliest activity, less for the other
 from __future__ import annotations
 
 import copy
-import functools
 import math
 from array import array
-from bisect import bisect_left
 from collections.abc import Iterable
 from itertools import pairwise
 
@@ -81,9 +79,6 @@ class ActivityClassifier:
         return dict(zip(self.activities, rel.tolist(), strict=True))
 
 
-_TABLE = 256
-
-
 def _with_phrases(terms: list[str]) -> list[str]:
     """Terms plus each pair of neighbouring terms of which at least one is an English word
     ("old price", "客人 consent"): what a Chinese bigram says about a two-character word, a
@@ -96,11 +91,6 @@ def _with_phrases(terms: list[str]) -> list[str]:
         if (a.isascii() and a.isalpha()) or (b.isascii() and b.isalpha())
     ]
     return terms + pairs if pairs else terms
-
-
-@functools.cache
-def _log1p_table(alpha: float) -> tuple[float, ...]:
-    return tuple(math.log1p(n / alpha) for n in range(_TABLE))
 
 
 class CardRanker:
@@ -140,11 +130,15 @@ class CardRanker:
         self._cards = cards
         self._card_ids = list(cards)
         self._totals = totals
-        # Plain arrays, not numpy ones: a question reads a few short rows, where slicing and
-        # converting numpy arrays cost more than the sums.
+        # Row bounds as a plain array (read one int at a time); the rows as numpy arrays (a
+        # question gathers all its terms' rows at once).
         self._starts = array("q", np.searchsorted(pairs // n_cards, np.arange(len(terms) + 1)))
-        self._row_cards = array("i", (pairs % n_cards).astype(np.int32))
-        self._row_counts = array("i", counts.astype(np.int32))
+        self._row_cards = (pairs % n_cards).astype(np.int32)
+        self._row_counts = counts.astype(np.int32)
+        self._totals_np = np.frombuffer(totals, dtype=np.int64).copy()
+        # log1p(n / alpha) for every count a pair has: the same floats math.log1p gives.
+        top = int(counts.max()) if len(counts) else 0
+        self._log1p = np.array([math.log1p(n / alpha) for n in range(top + 1)])
         # Phrases learnt after the build: term -> card -> samples with it, card -> occurrences.
         self._extra: dict[str, dict[str, int]] = {}
         self._extra_totals: dict[str, int] = {}
@@ -178,7 +172,9 @@ class CardRanker:
         if k is not None:
             lo, hi = self._starts[k], self._starts[k + 1]
             ids = self._card_ids
-            for ci, n in zip(self._row_cards[lo:hi], self._row_counts[lo:hi], strict=True):
+            for ci, n in zip(
+                self._row_cards[lo:hi].tolist(), self._row_counts[lo:hi].tolist(), strict=True
+            ):
                 row[ids[ci]] = n
         for card, n in self._extra.get(term, {}).items():
             row[card] = row.get(card, 0) + n
@@ -197,41 +193,43 @@ class CardRanker:
         if not known or not cards:
             return np.ones(len(cards))
         a = self.alpha
-        denom = np.array([self._total(c) + a * self._vocab_size for c in cards], dtype=np.float64)
+        cand = np.array([self._cards.get(c, -1) for c in cards], dtype=np.int64)
+        known_card = cand >= 0
+        totals = np.where(known_card, self._totals_np[np.where(known_card, cand, 0)], 0)
+        if self._extra_totals:
+            totals = totals + np.array([self._extra_totals.get(c, 0) for c in cards])
+        denom = totals + a * self._vocab_size
         # log P(t | c) = log(a / denom) + log(1 + count / a): the first part is shared by
-        # every term, the second is non-zero only where the card has seen the term.
-        # Term by term, through whichever is smaller, the term's cards or the candidates: a
-        # term seen by few cards skips the rest, a common one is looked up candidate by
-        # candidate in its sorted cards. Each card's terms add up in term order, as the sum
-        # over terms this replaced did on Python 3.11 (to the last bit there; 3.12's sum()
-        # compensates rounding, so an ulp may differ against that).
-        cand = [self._cards.get(c, -1) for c in cards]
-        where = {ci: i for i, ci in enumerate(cand) if ci >= 0}
-        starts, row_cards, row_counts = self._starts, self._row_cards, self._row_counts
-        seen = [0.0] * len(cards)
-        # log1p(n / a) for the small counts almost every pair has: the same floats, looked up.
-        table = _log1p_table(a)
+        # every term, the second is non-zero only where the card has seen the term. All the
+        # known terms' rows are gathered at once and summed per candidate by one bincount,
+        # which adds in array order: each card's terms in term order, as the loop over terms
+        # this replaced did (the same floats to the last bit).
+        starts = self._starts
+        pos = np.full(len(self._card_ids), -1, dtype=np.int64)
+        pos[cand[known_card]] = np.flatnonzero(known_card)
+        bounds = [
+            (starts[k], starts[k + 1])
+            for t in known
+            if t not in self._extra and (k := self._terms.get(t)) is not None
+        ]
+        if bounds:
+            row_cards = np.concatenate([self._row_cards[lo:hi] for lo, hi in bounds])
+            row_counts = np.concatenate([self._row_counts[lo:hi] for lo, hi in bounds])
+            at = pos[row_cards]
+            hit = at >= 0
+            seen = np.bincount(
+                at[hit], weights=self._log1p[row_counts[hit]], minlength=len(cards)
+            ).astype(np.float64)
+        else:
+            seen = np.zeros(len(cards))
+        # Phrases learnt after the build (the overlay), term by term.
+        index = {c: i for i, c in enumerate(cards)} if self._extra else {}
         for t in known:
-            k = self._terms.get(t)
-            if t in self._extra or k is None:
-                index = {c: i for i, c in enumerate(cards)}
+            if t in self._extra:
                 for c, n in self._row(t).items():
                     i = index.get(c)
                     if i is not None:
-                        seen[i] += table[n] if n < _TABLE else math.log1p(n / a)
-                continue
-            lo, hi = starts[k], starts[k + 1]
-            if hi - lo < len(cards):
-                for ci, n in zip(row_cards[lo:hi], row_counts[lo:hi], strict=True):
-                    i = where.get(ci)
-                    if i is not None:
-                        seen[i] += table[n] if n < _TABLE else math.log1p(n / a)
-            else:
-                for i, ci in enumerate(cand):
-                    at = bisect_left(row_cards, ci, lo, hi)
-                    if ci >= 0 and at < hi and row_cards[at] == ci:
-                        n = row_counts[at]
-                        seen[i] += table[n] if n < _TABLE else math.log1p(n / a)
-        log_l = len(known) * (np.log(a) - np.log(denom)) + np.array(seen, dtype=np.float64)
+                        seen[i] += math.log1p(n / a)
+        log_l = len(known) * (np.log(a) - np.log(denom)) + seen
         log_l /= temperature
         return np.exp(log_l - log_l.max())
