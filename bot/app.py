@@ -219,6 +219,17 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         ("unanswered", unanswered_handlers.unanswered_command),
         ("faults", walk.faults_command),
     ]
+    private = filters.ChatType.PRIVATE
+    # Questions first: most updates are one, and no command or button handler takes text
+    # that is not a command, so they need not be asked one by one before it.
+    app.add_handler(
+        MessageHandler(only_new & filters.TEXT & ~filters.COMMAND & private, ask.private_text)
+    )
+    app.add_handler(
+        MessageHandler(
+            only_new & filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS, ask.group_text
+        )
+    )
     for name, callback in commands:
         app.add_handler(CommandHandler(name, callback, filters=only_new))
     buttons = [
@@ -242,7 +253,6 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         app.add_handler(CallbackQueryHandler(callback, pattern=kind.pattern))
     # Anything else pressed is stale or forged: answer it so the button stops spinning.
     app.add_handler(CallbackQueryHandler(errors.stale_button))
-    private = filters.ChatType.PRIVATE
     # Group -1 runs first: a photo or text while a walk-through waits for what the screen
     # said is taken there (ApplicationHandlerStop); anything else goes on to group 0.
     app.add_handler(
@@ -251,14 +261,6 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
             walk.evidence,
         ),
         group=-1,
-    )
-    app.add_handler(
-        MessageHandler(only_new & filters.TEXT & ~filters.COMMAND & private, ask.private_text)
-    )
-    app.add_handler(
-        MessageHandler(
-            only_new & filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS, ask.group_text
-        )
     )
     app.add_handler(MessageHandler(only_new & filters.COMMAND & private, errors.unknown_command))
     # Stickers, photos, voice, files in a private chat: say only text is read.
