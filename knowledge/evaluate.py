@@ -66,6 +66,7 @@ DEV_SETS = (
     "dev17",
     "dev18",
     "dev19",
+    "dev20",
 )
 
 
