@@ -452,6 +452,12 @@ class Matcher:
                 pos += len(group)
         del texts, pending
         self.docs = docs
+        # Each entry's activity as a small int and whether it is a card: a question's
+        # candidates are ranked as arrays (`search`), not entry by entry.
+        act_codes = {a: k for k, a in enumerate(dict.fromkeys(d.activity for d in docs))}
+        self._act_codes = act_codes
+        self._doc_act = np.array([act_codes[d.activity] for d in docs], dtype=np.int64)
+        self._doc_is_card = np.array([d.card is not None for d in docs], dtype=bool)
         n = len(docs)
         self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
         # Unknown terms carry as much information as the rarest known one: a question full
@@ -782,31 +788,38 @@ class Matcher:
             return Result("offtopic" if self._reads_off_topic(text) else "none")
         class_terms, cand, sig = found
         docs = self.docs
-        scored = [
-            (sc, docs[i]) for i, sc in zip(cand.tolist(), self._scores(sig).tolist(), strict=True)
-        ]
+        w = self.weights
+        scores = self._scores(sig)
         # An activity several of whose entries fit the question is a safer bet than one with
         # a single lucky entry: each entry ranks by its own score plus a share of the
         # runner-up's score within the same activity.
-        per_act: dict[str, list[float]] = {}
-        for score, doc in scored:
-            per_act.setdefault(doc.activity, []).append(score)
-        second = {a: sorted(v, reverse=True)[1] if len(v) > 1 else 0.0 for a, v in per_act.items()}
-        w = self.weights
-        lexical = [(min(100.0, s + w.w_second * second[d.activity]), d) for s, d in scored]
-        best_lexical = max(s for s, _d in lexical)
+        acts = self._doc_act[cand]
+        order = np.lexsort((-scores, acts))  # by activity, best first within each
+        by_act, by_score = acts[order], scores[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = by_act[1:] != by_act[:-1]
+        heads = np.flatnonzero(first)
+        nxt = np.minimum(heads + 1, len(order) - 1)
+        second_of = np.where(
+            (heads + 1 < len(order)) & (by_act[nxt] == by_act[heads]), by_score[nxt], 0.0
+        )
+        second = np.empty(len(order))
+        second[order] = second_of[np.cumsum(first) - 1]
+        lexical = np.minimum(100.0, scores + w.w_second * second)
+        best_lexical = float(lexical.max())
         if w.w_card:
             # Second stage: among the candidate cards, how likely each one is for a question
             # worded like this (what tells siblings apart); an activity entry is left as is.
-            ids = [d.card for _s, d in lexical if d.card is not None]
-            rel_card = iter(self.card_ranker.relative(class_terms, ids, w.card_temperature))
-            ranked_cards = [
-                (s * (1 - w.w_card + w.w_card * next(rel_card)), d) if d.card else (s, d)
-                for s, d in lexical
-            ]
+            is_card = self._doc_is_card[cand]
+            ids = [docs[i].card for i in cand[is_card].tolist()]
+            rel_card = np.ones(len(cand))
+            rel_card[is_card] = self.card_ranker.relative(class_terms, ids, w.card_temperature)
+            ranked_cards = np.where(
+                is_card, lexical * ((1 - w.w_card) + w.w_card * rel_card), lexical
+            )
             # It reorders; how well the best fits stays the words' judgement (the tiers).
-            scale = best_lexical / max(max(s for s, _d in ranked_cards), 1e-9)
-            lexical = [(min(100.0, s * scale), d) for s, d in ranked_cards]
+            scale = best_lexical / max(float(ranked_cards.max()), 1e-9)
+            lexical = np.minimum(100.0, ranked_cards * scale)
         # The classifier can only lower an entry whose activity is unlikely for this wording:
         # it reorders what the words found, it never makes an off-topic message fit.
         rel = self.classifier.relative(class_terms, w.class_temperature) if w.w_class else {}
@@ -814,9 +827,14 @@ class Matcher:
         # it far likelier to be no work question at all than any activity, say so.
         off = rel.pop(OFF_TOPIC, 0.0)
         off_topic = off >= 1.0 and max(rel.values(), default=0.0) * w.off_topic_odds <= 1.0
-        keep = {a: 1 - w.w_class + w.w_class * r for a, r in rel.items()}
+        keep = np.ones(len(self._act_codes))
+        for a, r in rel.items():
+            code = self._act_codes.get(a)
+            if code is not None:
+                keep[code] = 1 - w.w_class + w.w_class * r
+        final = lexical * keep[acts]
         ranked = sorted(
-            ((s * keep.get(d.activity, 1.0), d) for s, d in lexical),
+            zip(final.tolist(), [docs[i] for i in cand.tolist()], strict=True),
             key=lambda x: (-x[0], x[1].card is None, x[1].card or x[1].activity),
         )
         # An activity's further entries rank a little lower than its best one: "did you mean"
