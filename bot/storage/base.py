@@ -99,5 +99,13 @@ def reading(path: Path) -> Iterator[Database]:
 
 
 def _one(db: Database, sql: str, params: Any = ()) -> dict[str, Any] | None:
-    """The first row of a query, or None; shared by the area modules of this package."""
-    return next(iter(db.query(sql, params)), None)
+    """The first row of a SELECT, or None; shared by the area modules of this package.
+
+    Read straight from the connection: sqlite-utils 4's `query()` wraps every statement in a
+    SAVEPOINT and a RELEASE (so that a statement returning no rows can be undone), three
+    statements for one read, on the path of every message (the sender, their walk-through)."""
+    cursor = db.conn.execute(sql, params)
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
