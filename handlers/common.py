@@ -14,7 +14,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, EndPointNotFound, Forbidden, InvalidToken
 
 from bot import accounts
 from bot.access import Visitor
@@ -66,20 +66,25 @@ def lang_of(update: Update, context: ShopContext) -> str:
     return accounts.language_of(context.db, who)
 
 
-async def _post_message(context_bot: Bot, params: JSONDict) -> int:
+async def _post_message(bot: Bot, params: JSONDict) -> int:
     """sendMessage through PTB's request path (rate limiter, retries, errors as exceptions),
     without turning Telegram's answer into PTB objects nobody reads: the bot needs only the
     new message's id. Building the buttons as objects, checking every argument and parsing
     the echoed message (text, entities, buttons) cost ~0.3 ms of a reply's ~0.5 ms in PTB
     (bench/bench_throughput.py). Bot API method names are case-insensitive; the lower-case
     spelling is how `do_api_request` is told that this is not a mistake for `send_message`."""
-    result = await context_bot.do_api_request("sendmessage", api_kwargs=params)
+    try:
+        result = await bot.do_api_request("sendmessage", api_kwargs=params)
+    except EndPointNotFound as exc:
+        # sendMessage exists: what do_api_request words as an unknown method is a token
+        # Telegram rejected (401/404), reported as PTB's own calls report it.
+        raise InvalidToken(str(exc)) from exc
     return int(result["message_id"])
 
 
 def _plain_reply(message: Message) -> bool:
     """Whether PTB's reply_text would send nothing but the chat: a private chat, no topic,
-    no business connection (no quoting, no thread; tests/test_render.py holds the two equal)."""
+    no business connection (no quoting, no thread; tests/test_sending.py holds the two equal)."""
     return (
         message.chat.type == ChatType.PRIVATE
         and not message.is_topic_message

@@ -184,7 +184,7 @@ class CardRanker:
         self, terms: Iterable[str], cards: list[str], temperature: float = 1.0
     ) -> np.ndarray:
         """Each of `cards`' likelihood relative to the likeliest of them (1.0); all ones when
-        no term is known."""
+        no term is known. `cards` are distinct (a question's candidates)."""
         known = [
             t
             for t in dict.fromkeys(_with_phrases(list(terms)))
@@ -195,7 +195,11 @@ class CardRanker:
         a = self.alpha
         cand = np.array([self._cards.get(c, -1) for c in cards], dtype=np.int64)
         known_card = cand >= 0
-        totals = np.where(known_card, self._totals_np[np.where(known_card, cand, 0)], 0)
+        totals = (
+            np.where(known_card, self._totals_np[np.where(known_card, cand, 0)], 0)
+            if len(self._totals_np)
+            else np.zeros(len(cards), dtype=np.int64)
+        )
         if self._extra_totals:
             totals = totals + np.array([self._extra_totals.get(c, 0) for c in cards])
         denom = totals + a * self._vocab_size
@@ -203,7 +207,8 @@ class CardRanker:
         # every term, the second is non-zero only where the card has seen the term. All the
         # known terms' rows are gathered at once and summed per candidate by one bincount,
         # which adds in array order: each card's terms in term order, as the loop over terms
-        # this replaced did (the same floats to the last bit).
+        # this replaced did (the same floats to the last bit; phrases learnt later are added
+        # after them, which may move the last bit).
         starts = self._starts
         pos = np.full(len(self._card_ids), -1, dtype=np.int64)
         pos[cand[known_card]] = np.flatnonzero(known_card)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Message
 from telegram.constants import ParseMode
+from telegram.error import Forbidden, InvalidToken
 from telegram.ext import ExtBot
 
 from handlers.common import markup, send, send_to
@@ -97,3 +98,16 @@ async def test_send_to_sends_the_view_with_its_buttons(
             ]
         },
     }
+
+
+@pytest.mark.parametrize(("code", "error"), [(401, InvalidToken), (403, Forbidden)])
+async def test_errors_are_the_ones_ptb_raises(
+    bot: tuple[FakeBotApi, ExtBot[None]], code: int, error: type[Exception]
+) -> None:
+    """A rejected token is InvalidToken, as for PTB's own calls (do_api_request would call it
+    an unknown method); a user who blocked the bot is Forbidden."""
+    server, ext = bot
+    message = incoming(server, ext)
+    server.fail_next("sendMessage", code)
+    with pytest.raises(error):
+        await send(message, VIEW)

@@ -104,8 +104,9 @@ def _one(db: Database, sql: str, params: Any = ()) -> dict[str, Any] | None:
     Read straight from the connection: sqlite-utils 4's `query()` wraps every statement in a
     SAVEPOINT and a RELEASE (so that a statement returning no rows can be undone), three
     statements for one read, on the path of every message (the sender, their walk-through)."""
-    cursor = db.conn.execute(sql, params)
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+    # Closed at once: an open SELECT would hold its WAL snapshot (and block checkpoints).
+    with closing(db.conn.execute(sql, params)) as cursor:
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cursor.description], row, strict=True))
