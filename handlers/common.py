@@ -66,6 +66,14 @@ def lang_of(update: Update, context: ShopContext) -> str:
     return accounts.language_of(context.db, who)
 
 
+def _message_params(chat_id: int, text: str, rows: Rows) -> JSONDict:
+    """sendMessage's parameters for HTML text with its buttons, if any."""
+    params: JSONDict = {"chat_id": chat_id, "text": text, "parse_mode": "HTML"}
+    if rows:
+        params["reply_markup"] = markup_json(rows)
+    return params
+
+
 async def _post_message(bot: Bot, params: JSONDict) -> int:
     """sendMessage through PTB's request path (rate limiter, retries, errors as exceptions),
     without turning Telegram's answer into PTB objects nobody reads: the bot needs only the
@@ -103,9 +111,7 @@ async def send(message: Message, view: View) -> int:
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         if plain_reply:
-            params: JSONDict = {"chat_id": message.chat_id, "text": part, "parse_mode": "HTML"}
-            if last and rows:
-                params["reply_markup"] = markup_json(rows)
+            params = _message_params(message.chat_id, part, rows if last else [])
             sent = await _post_message(message.get_bot(), params)
             continue
         # In groups PTB quotes the question and keeps the topic; the message replied to may
@@ -123,10 +129,7 @@ async def send(message: Message, view: View) -> int:
 async def send_to(context: ShopContext, chat_id: int, view: View) -> int:
     """Send a view to a chat (for replies that follow a button or a job); its message id."""
     text, rows = view
-    params: JSONDict = {"chat_id": chat_id, "text": text, "parse_mode": "HTML"}
-    if rows:
-        params["reply_markup"] = markup_json(rows)
-    return await _post_message(context.bot, params)
+    return await _post_message(context.bot, _message_params(chat_id, text, rows))
 
 
 # Telegram's answers when an old message can no longer be edited: expected, not errors.
