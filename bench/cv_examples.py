@@ -71,6 +71,7 @@ def cross_validate(kb: Knowledge, rows: list[Row], folds: int, add: bool, w: Wei
         f"off-topic declined {mean(lambda r: r.off_none_pct):.1f} %, "
         f"on-topic -> none {mean(lambda r: r.on_none_pct):.1f} %, "
         f"confident wrong {mean(lambda r: r.confident_wrong_pct):.1f} %, "
+        f"answered {mean(lambda r: 100 * r.answered / max(r.on_topic, 1)):.1f} %, "
         f"en {mean(lambda r: r.lang_card_top1_pct('en')):.1f} % / "
         f"zh {mean(lambda r: r.lang_card_top1_pct('zh-TW', 'zh-CN')):.1f} %"
     )

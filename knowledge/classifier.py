@@ -71,12 +71,17 @@ class ActivityClassifier:
         A temperature above 1 flattens the distribution: naive Bayes multiplies evidence as if
         terms were independent, which makes it overconfident.
         """
+        log_rel = self.log_relative(terms)
+        return {a: math.exp(r / temperature) for a, r in log_rel.items()}
+
+    def log_relative(self, terms: Iterable[str]) -> dict[str, float]:
+        """Each activity's log-likelihood minus the likeliest's (0.0); {} when no term is
+        known."""
         cols = [self._vocab[t] for t in dict.fromkeys(terms) if t in self._vocab]
         if not cols:
             return {}
-        log_l = self._log_p[:, cols].sum(axis=1) / temperature
-        rel = np.exp(log_l - log_l.max())
-        return dict(zip(self.activities, rel.tolist(), strict=True))
+        log_l = self._log_p[:, cols].sum(axis=1)
+        return dict(zip(self.activities, (log_l - log_l.max()).tolist(), strict=True))
 
 
 def _with_phrases(terms: list[str]) -> list[str]:
@@ -185,33 +190,56 @@ class CardRanker:
     ) -> np.ndarray:
         """Each of `cards`' likelihood relative to the likeliest of them (1.0); all ones when
         no term is known. `cards` are distinct (a question's candidates)."""
+        log_l = self.log_likelihood(terms, cards, (self.alpha,))
+        if log_l is None:
+            return np.ones(len(cards))
+        log_l = log_l[0] / temperature
+        return np.exp(log_l - log_l.max())
+
+    def log_likelihood(
+        self, terms: Iterable[str], cards: list[str] | None, alphas: tuple[float, ...]
+    ) -> np.ndarray | None:
+        """log P(terms | card) of each of `cards` (every card the ranker knows, in
+        `card_ids` order, when None), one row per smoothing in `alphas`; None when no term
+        is known or there is no card. `cards` are distinct (a question's candidates).
+
+        The rows of all known terms are gathered once and serve every alpha: a small alpha
+        trusts the exact wording a card was asked in, a large one its overall vocabulary.
+        """
         known = [
             t
             for t in dict.fromkeys(_with_phrases(list(terms)))
             if t in self._terms or t in self._extra
         ]
-        if not known or not cards:
-            return np.ones(len(cards))
-        a = self.alpha
-        cand = np.array([self._cards.get(c, -1) for c in cards], dtype=np.int64)
-        known_card = cand >= 0
-        totals = (
-            np.where(known_card, self._totals_np[np.where(known_card, cand, 0)], 0)
-            if len(self._totals_np)
-            else np.zeros(len(cards), dtype=np.int64)
-        )
-        if self._extra_totals:
-            totals = totals + np.array([self._extra_totals.get(c, 0) for c in cards])
-        denom = totals + a * self._vocab_size
+        n_all = len(self._card_ids)
+        n = n_all if cards is None else len(cards)
+        if not known or not n:
+            return None
+        if cards is None:
+            cand = np.arange(n_all, dtype=np.int64)
+            totals = self._totals_np.copy()
+            if self._extra_totals:
+                for c, k in self._extra_totals.items():
+                    ci = self._cards.get(c)
+                    if ci is not None:
+                        totals[ci] += k
+            pos = cand
+        else:
+            cand = np.array([self._cards.get(c, -1) for c in cards], dtype=np.int64)
+            known_card = cand >= 0
+            totals = (
+                np.where(known_card, self._totals_np[np.where(known_card, cand, 0)], 0)
+                if n_all
+                else np.zeros(n, dtype=np.int64)
+            )
+            if self._extra_totals:
+                totals = totals + np.array([self._extra_totals.get(c, 0) for c in cards])
+            pos = np.full(n_all, -1, dtype=np.int64)
+            pos[cand[known_card]] = np.flatnonzero(known_card)
         # log P(t | c) = log(a / denom) + log(1 + count / a): the first part is shared by
         # every term, the second is non-zero only where the card has seen the term. All the
-        # known terms' rows are gathered at once and summed per candidate by one bincount,
-        # which adds in array order: each card's terms in term order, as the loop over terms
-        # this replaced did (the same floats to the last bit; phrases learnt later are added
-        # after them, which may move the last bit).
+        # known terms' rows are gathered at once and summed per card by one bincount.
         starts = self._starts
-        pos = np.full(len(self._card_ids), -1, dtype=np.int64)
-        pos[cand[known_card]] = np.flatnonzero(known_card)
         bounds = [
             (starts[k], starts[k + 1])
             for t in known
@@ -222,19 +250,31 @@ class CardRanker:
             row_counts = np.concatenate([self._row_counts[lo:hi] for lo, hi in bounds])
             at = pos[row_cards]
             hit = at >= 0
-            seen = np.bincount(
-                at[hit], weights=self._log1p[row_counts[hit]], minlength=len(cards)
-            ).astype(np.float64)
+            at, counts = at[hit], row_counts[hit].astype(np.float64)
         else:
-            seen = np.zeros(len(cards))
+            at, counts = np.zeros(0, dtype=np.int64), np.zeros(0)
         # Phrases learnt after the build (the overlay), term by term.
-        index = {c: i for i, c in enumerate(cards)} if self._extra else {}
-        for t in known:
-            if t in self._extra:
-                for c, n in self._row(t).items():
-                    i = index.get(c)
-                    if i is not None:
-                        seen[i] += math.log1p(n / a)
-        log_l = len(known) * (np.log(a) - np.log(denom)) + seen
-        log_l /= temperature
-        return np.exp(log_l - log_l.max())
+        extra_at: list[int] = []
+        extra_n: list[float] = []
+        if self._extra:
+            index = self._cards if cards is None else {c: i for i, c in enumerate(cards)}
+            for t in known:
+                if t in self._extra:
+                    for c, k in self._row(t).items():
+                        i = index.get(c)
+                        if i is not None:
+                            extra_at.append(i)
+                            extra_n.append(float(k))
+        out = np.empty((len(alphas), n))
+        for r, a in enumerate(alphas):
+            seen = np.bincount(at, weights=np.log1p(counts / a), minlength=n).astype(np.float64)
+            for i, k in zip(extra_at, extra_n, strict=True):
+                seen[i] += math.log1p(k / a)
+            denom = totals + a * self._vocab_size
+            out[r] = len(known) * (np.log(a) - np.log(denom)) + seen
+        return out
+
+    @property
+    def card_ids(self) -> list[str]:
+        """The cards the ranker knows, in the order `log_likelihood(…, None, …)` gives."""
+        return self._card_ids

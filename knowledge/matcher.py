@@ -68,6 +68,42 @@ _RUN_RE = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
 _LATIN_RE = re.compile(r"^[a-z0-9 ]+$")
 _PARTICLES = "啦喔呀唷囉哦耶啊欸呢吧~～"
 _WORD_RE = re.compile(r"[a-z0-9]+")
+# A log-likelihood (relative to the best candidate) below which differences mean nothing.
+_LL_FLOOR = -60.0
+# What the learnt ranking reads of each candidate, in the order of `Weights.rank`.
+RANK_FEATURES = (
+    "score",  # log(1 + the lexical score 0-100)
+    "with_second",  # … with a share of its activity's runner-up added
+    "card_nb",  # card ranker log-likelihood (alpha card_alpha), relative to the best
+    "card_nb_sharp",  # … with alpha card_alpha_sharp
+    "activity_nb",  # the activity classifier's log-likelihood, relative to the best
+    "cov_names",  # share of the question's idf explained by titles and aliases
+    "cov_body",  # … only by the rest of the text
+    "alias",  # closest title/alias as a whole string, 0-1
+    "bm25",  # BM25, saturating at bm25_scale
+    "evidence",  # idf mass found, saturating at evidence_full
+    "is_card",  # 1 for a card, 0 for an activity entry
+    "second",  # log(1 + its activity's runner-up's score)
+    "nb_pick",  # 1 when the card ranker put it among its nb_candidates best
+    "example",  # closest staff question filed under the card as a whole string, 0-1
+)
+
+
+def _closest(query: str, strings: list[str], counts: np.ndarray) -> np.ndarray:
+    """The best `fuzz.ratio` (0-1) of `query` against each consecutive group of `strings`
+    (`counts[i]` strings for entry i; 0 for an empty group)."""
+    best = np.zeros(len(counts), dtype=np.float64)
+    if not strings:
+        return best
+    ratios = process.cdist([query], strings, scorer=fuzz.ratio, processor=None, dtype=np.float64)[
+        0
+    ]
+    counts = counts.astype(np.int64)
+    offsets = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    has = counts > 0
+    if has.any():
+        best[has] = np.maximum.reduceat(ratios, offsets[has]) / 100
+    return best
 
 
 @dataclass(frozen=True)
@@ -92,13 +128,19 @@ class Weights:
     class_temperature: float = 1.5  # flattens the classifier's overconfident odds
     class_alpha: float = 0.3  # its additive smoothing
     repeat_discount: float = 0.5  # an activity's second and later entries rank this much lower
-    w_card: float = 0.5  # how far the card ranker can lower a card unlikely for this wording
-    card_temperature: float = 2.0
-    card_alpha: float = 1.0
+    card_alpha: float = 1.0  # the card ranker's smoothing (its overall vocabulary) …
+    card_alpha_sharp: float = 0.03  # … and a sharp one (the exact wording a card is asked in)
+    nb_candidates: int = 10  # the cards the card ranker likes best join BM25's candidates
+    # The learnt ranking: one weight per feature of RANK_FEATURES, fitted by a listwise
+    # softmax on dev data out of fold (bench/fit_ranker.py prints them). Empty: rank by the
+    # weighted lexical score alone (the baseline it is measured against).
+    rank: tuple[float, ...] = (
+        0.528, 0.9008, 0.149, 0.09516, 0.1437, 1.457, 0.5978,
+        2.829, 0.8814, -0.4797, 3.409, 0.05446, 0.5171, 4.861,
+    )  # fmt: skip
     off_topic_odds: float = 1.2  # 'not about work' this many times likelier than any activity
-    answer_at: float = 60.0  # score from which the top hit is answered directly
-    answer_margin: float = 6.0  # … when it leads the best other activity by this much
-    card_margin: float = 30.0  # … and the best other card of its own activity by this much
+    answer_at: float = 60.0  # weighted score from which the top hit may be answered directly …
+    answer_p: float = 0.7  # … when the ranker gives it at least this probability
     suggest_at: float = 40.0  # lexical score from which hits are offered as "did you mean"
     offer_at: float = 25.0  # … when the best weighted score is at least this
 
@@ -525,6 +567,18 @@ class Matcher:
             for text, lexical in zip(normalized, self.norm.terms_many(normalized), strict=True)
         ]
         samples.extend(zip(labels, read[: len(labels)], strict=True))
+        # Staff questions filed under each card, as whole strings in entry order (the
+        # ranker's `example` feature): a question worded like one filed goes to its card.
+        asked_by_doc: dict[int, list[str]] = {}
+        for (card_id, _phrase), text in zip(
+            by_card[:n_examples], normalized[len(labels) : len(labels) + n_examples], strict=True
+        ):
+            asked_by_doc.setdefault(self._card_doc[card_id], []).append(text.replace(" ", ""))
+        self._examples = [t for i in range(len(docs)) for t in asked_by_doc.get(i, ())]
+        self._example_start = np.cumsum(
+            [0] + [len(asked_by_doc.get(i, ())) for i in range(len(docs))]
+        ).astype(np.int64)
+        del asked_by_doc
         keys = fold_keys(phrases)  # one OpenCC call for all: a call per phrase cost 0.1 s
         filed = set(zip(labels, keys[: len(labels)], strict=True))
         for n, ((card_id, _phrase), terms, key) in enumerate(
@@ -541,6 +595,11 @@ class Matcher:
         heap.trim()
         self.classifier = ActivityClassifier(samples, alpha=w.class_alpha)
         self.card_ranker = CardRanker(card_samples, alpha=w.card_alpha)
+        # Card ranker code <-> entry index, both ways (-1: none).
+        ranker_ids = self.card_ranker.card_ids
+        self._rank_doc = np.array([self._card_doc.get(c, -1) for c in ranker_ids], dtype=np.int64)
+        self._doc_rank = np.full(len(docs), -1, dtype=np.int64)
+        self._doc_rank[self._rank_doc[self._rank_doc >= 0]] = np.flatnonzero(self._rank_doc >= 0)
 
     def with_alias(self, card_id: str, text: str) -> Matcher:
         """A matcher that also knows `text` as a way of asking for `card_id` (an alias a
@@ -708,26 +767,43 @@ class Matcher:
         if n_cand == 0:
             return None
         cand = np.argpartition(-bm25, n_cand - 1)[:n_cand]
-        # Closest title/alias per candidate: one rapidfuzz call over all their names.
-        starts, ends = self._name_start[cand], self._name_start[cand + 1]
-        docs = self.docs
-        names_list = list(chain.from_iterable(docs[i].flat_names for i in cand.tolist()))
+        class_terms = self._class_terms(normalized, fixes)
+        # The card ranker over every card: the cards staff word most like this question join
+        # the candidates even when their own text shares no word with it.
+        alphas = (w.card_alpha, w.card_alpha_sharp)
+        ll_all = self.card_ranker.log_likelihood(class_terms, None, alphas)
+        picked = np.zeros(0, dtype=np.int64)
+        if ll_all is not None and w.nb_candidates:
+            k = min(w.nb_candidates, ll_all.shape[1])
+            picked = self._rank_doc[np.argpartition(-ll_all[0], k - 1)[:k]]
+            picked = picked[picked >= 0]
+            cand = np.concatenate((cand, picked[~np.isin(picked, cand)]))
+        # Closest title/alias and closest filed staff question per candidate: one rapidfuzz
+        # call each over all of the candidates' strings.
         q_flat = normalized.replace(" ", "")
-        ratios = (
-            process.cdist(
-                [q_flat], names_list, scorer=fuzz.ratio, processor=None, dtype=np.float64
-            )[0]
-            if names_list
-            else np.zeros(0)
+        names = list(chain.from_iterable(self.docs[i].flat_names for i in cand.tolist()))
+        alias = _closest(q_flat, names, self._name_start[cand + 1] - self._name_start[cand])
+        ex_lo, ex_hi = self._example_start[cand], self._example_start[cand + 1]
+        asked = self._examples
+        example = _closest(
+            q_flat,
+            [
+                asked[k]
+                for lo, hi in zip(ex_lo.tolist(), ex_hi.tolist(), strict=True)
+                for k in range(lo, hi)
+            ],
+            ex_hi - ex_lo,
         )
-        lengths = (ends - starts).astype(np.int64)
-        offsets = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
-        alias = np.zeros(len(cand), dtype=np.float64)
-        has = lengths > 0
-        if has.any():
-            alias[has] = np.maximum.reduceat(ratios, offsets[has]) / 100
+        # Each candidate card's log-likelihood under both smoothings, relative to the best
+        # candidate card; an activity entry gets the floor (the ranker has no row for it).
+        card_nb = np.full((2, len(cand)), _LL_FLOOR)
+        codes = self._doc_rank[cand]
+        is_ranked = codes >= 0
+        if ll_all is not None and is_ranked.any():
+            rows = ll_all[:, codes[is_ranked]]
+            card_nb[:, is_ranked] = np.maximum(rows - rows.max(axis=1, keepdims=True), _LL_FLOOR)
         return (
-            self._class_terms(normalized, fixes) if w.w_class or w.w_card else [],
+            class_terms,
             cand,
             {
                 "cov_names": in_names[cand] / total,
@@ -735,6 +811,10 @@ class Matcher:
                 "alias": alias,
                 "bm25": bm25[cand],
                 "evidence": in_all[cand],
+                "card_nb": card_nb[0],
+                "card_nb_sharp": card_nb[1],
+                "nb_pick": np.isin(cand, picked).astype(np.float64),
+                "example": example,
             },
         )
 
@@ -781,18 +861,83 @@ class Matcher:
         kind = self.small_talk(text)
         if kind is not None:
             return Result("offtopic", smalltalk=kind)
-        found = self._signals(text)
-        if found is None:
+        ranked = self._ranked(text)
+        if ranked is None:
             # No word the cards use ("勞保要怎麼查"): still no work question when it reads
             # likelier as one of the `none` examples than as any activity.
             return Result("offtopic" if self._reads_off_topic(text) else "none")
-        class_terms, cand, sig = found
         docs = self.docs
+        w = self.weights
+        cand, s, weighted, best_lexical, off, off_topic = ranked
+        # The ranker's probability of each candidate (a softmax over its scores).
+        p = np.exp(s - s.max())
+        p /= p.sum()
+        order = sorted(
+            range(len(cand)),
+            key=lambda i: (-s[i], docs[cand[i]].card is None, docs[cand[i]].card or ""),
+        )
+        # An activity's further entries rank a little lower than its best one: "did you mean"
+        # choices from different activities cover more of what the question could mean.
+        kept: list[tuple[float, _Doc]] = []
+        seen_acts: set[str] = set()
+        seen_acts_with_card: set[str] = set()
+        for i in order:
+            doc, score = docs[cand[i]], float(p[i])
+            # An activity stands in for its cards only when none of them ranked above it.
+            if doc.card is None and doc.activity in seen_acts_with_card:
+                continue
+            if doc.card is not None:
+                seen_acts_with_card.add(doc.activity)
+            if doc.activity in seen_acts:
+                score *= 1 - w.repeat_discount
+            seen_acts.add(doc.activity)
+            kept.append((score, doc))
+        kept.sort(key=lambda x: -x[0])  # stable: ties keep the order above
+        hits = [Hit(d.activity, d.card, round(100 * sc, 2)) for sc, d in kept[:k]]
+        top = order[0]
+        if off_topic:
+            tier: Tier = "offtopic"
+        elif best_lexical < w.suggest_at or float(weighted.max()) < w.offer_at:
+            # Nothing fits; no work question at all when it reads more like chatter.
+            tier = "offtopic" if off >= 1.0 else "none"
+        elif p[top] >= w.answer_p and weighted[top] >= w.answer_at:
+            tier = "answer"
+        else:
+            tier = "suggest"
+        return Result(tier, hits)
+
+    def _ranked(
+        self, text: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float, bool] | None:
+        """A question's candidate entries and what ranks them: the learnt score of each, the
+        weighted lexical score (how well its words fit), the best lexical score, how likely
+        the message is no work question, and whether it reads as one; None when no word of
+        it is known."""
+        found = self._features(text)
+        if found is None:
+            return None
+        cand, feats, weighted, best_lexical, off, off_topic = found
+        w = self.weights
+        if w.rank:
+            s = feats @ np.asarray(w.rank)
+        else:
+            s = np.log(weighted + 1e-9)
+        return cand, s, weighted, best_lexical, off, off_topic
+
+    def _features(
+        self, text: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float, bool] | None:
+        """Each candidate's RANK_FEATURES (one row per candidate) and the weighted lexical
+        scores, the best lexical score and the off-topic reading (see `_ranked`)."""
+        found = self._signals(text)
+        if found is None:
+            return None
+        class_terms, cand, sig = found
         w = self.weights
         scores = self._scores(sig)
         # An activity several of whose entries fit the question is a safer bet than one with
-        # a single lucky entry: each entry ranks by its own score plus a share of the
-        # runner-up's score within the same activity.
+        # a single lucky entry: each entry's score plus a share of the runner-up's score
+        # within the same activity.
         acts = self._doc_act[cand]
         order = np.lexsort((-scores, acts))  # by activity, best first within each
         by_act, by_score = acts[order], scores[order]
@@ -806,64 +951,55 @@ class Matcher:
         second = np.empty(len(order))
         second[order] = second_of[np.cumsum(first) - 1]
         lexical = np.minimum(100.0, scores + w.w_second * second)
-        best_lexical = float(lexical.max())
-        if w.w_card:
-            # Second stage: among the candidate cards, how likely each one is for a question
-            # worded like this (what tells siblings apart); an activity entry is left as is.
-            is_card = self._doc_is_card[cand]
-            ids = [docs[i].card for i in cand[is_card].tolist()]
-            rel_card = np.ones(len(cand))
-            rel_card[is_card] = self.card_ranker.relative(class_terms, ids, w.card_temperature)
-            ranked_cards = np.where(
-                is_card, lexical * ((1 - w.w_card) + w.w_card * rel_card), lexical
-            )
-            # It reorders; how well the best fits stays the words' judgement (the tiers).
-            scale = best_lexical / max(float(ranked_cards.max()), 1e-9)
-            lexical = np.minimum(100.0, ranked_cards * scale)
-        # The classifier can only lower an entry whose activity is unlikely for this wording:
-        # it reorders what the words found, it never makes an off-topic message fit.
-        rel = self.classifier.relative(class_terms, w.class_temperature) if w.w_class else {}
+        # The classifier's log-likelihood of each activity relative to the likeliest.
+        log_rel = self.classifier.log_relative(class_terms) if w.w_class else {}
+        off_ll = log_rel.pop(OFF_TOPIC, None)
+        off = math.exp(off_ll) if off_ll is not None else 0.0
         # Chatter that happens to use shop words ("今天好多客人喔"): when the classifier finds
         # it far likelier to be no work question at all than any activity, say so.
-        off = rel.pop(OFF_TOPIC, 0.0)
-        off_topic = off >= 1.0 and max(rel.values(), default=0.0) * w.off_topic_odds <= 1.0
-        keep = np.ones(len(self._act_codes))
-        for a, r in rel.items():
+        best_act = max(log_rel.values(), default=-math.inf) / w.class_temperature
+        off_topic = off >= 1.0 and math.exp(best_act) * w.off_topic_odds <= 1.0
+        act_ll = (
+            np.zeros(len(self._act_codes))
+            if not log_rel
+            else np.full(len(self._act_codes), _LL_FLOOR)
+        )
+        for a, r in log_rel.items():
             code = self._act_codes.get(a)
             if code is not None:
-                keep[code] = 1 - w.w_class + w.w_class * r
-        final = lexical * keep[acts]
-        ranked = sorted(
-            zip(final.tolist(), [docs[i] for i in cand.tolist()], strict=True),
-            key=lambda x: (-x[0], x[1].card is None, x[1].card or x[1].activity),
+                act_ll[code] = max(r, _LL_FLOOR)
+        cand_act_ll = act_ll[acts]
+        # The classifier can only lower an entry whose activity is unlikely for this wording.
+        keep = 1 - w.w_class + w.w_class * np.exp(cand_act_ll / w.class_temperature)
+        weighted = lexical * keep if log_rel else lexical
+        feats = np.column_stack(
+            (
+                np.log1p(scores),
+                np.log1p(lexical),
+                sig["card_nb"],
+                sig["card_nb_sharp"],
+                cand_act_ll,
+                sig["cov_names"],
+                sig["cov_body"],
+                sig["alias"],
+                np.minimum(1.0, sig["bm25"] / w.bm25_scale),
+                np.minimum(1.0, sig["evidence"] / w.evidence_full),
+                self._doc_is_card[cand].astype(np.float64),
+                np.log1p(second),
+                sig["nb_pick"],
+                sig["example"],
+            )
         )
-        # An activity's further entries rank a little lower than its best one: "did you mean"
-        # choices from different activities cover more of what the question could mean.
-        kept: list[tuple[float, _Doc]] = []
-        seen_acts: set[str] = set()
-        seen_acts_with_card: set[str] = set()
-        # The best sibling of the top entry, before its discount: a near tie between two
-        # cards of one activity is no confident answer either.
-        sibling = next(
-            (s for s, d in ranked[1:] if d.activity == ranked[0][1].activity and d.card), 0.0
-        )
-        for score, doc in ranked:
-            # An activity stands in for its cards only when none of them ranked above it.
-            if doc.card is None and doc.activity in seen_acts_with_card:
-                continue
-            if doc.card is not None:
-                seen_acts_with_card.add(doc.activity)
-            if doc.activity in seen_acts:
-                score *= 1 - w.repeat_discount
-            seen_acts.add(doc.activity)
-            kept.append((score, doc))
-        kept.sort(key=lambda x: -x[0])  # stable: ties keep the order above
-        hits = [Hit(d.activity, d.card, round(s, 2)) for s, d in kept[:k]]
-        tier = "offtopic" if off_topic else self._tier(hits, best_lexical, sibling)
-        # Nothing fits and it reads more like chatter than like any activity: no work question.
-        if tier == "none" and off >= 1.0:
-            tier = "offtopic"
-        return Result(tier, hits)
+        return cand, feats, weighted, float(lexical.max()), off, off_topic
+
+    def rank_features(self, text: str) -> tuple[list[tuple[str, str | None]], np.ndarray] | None:
+        """Each candidate's (activity, card) and its RANK_FEATURES row: what
+        bench/fit_ranker.py fits `Weights.rank` on."""
+        found = self._features(text)
+        if found is None:
+            return None
+        cand, feats = found[0], found[1]
+        return [(self.docs[i].activity, self.docs[i].card) for i in cand.tolist()], feats
 
     def _reads_off_topic(self, text: str) -> bool:
         """Whether the classifier finds the message likeliest to be no work question."""
@@ -875,17 +1011,3 @@ class Matcher:
             self._class_terms(normalized, fixes), self.weights.class_temperature
         )
         return rel.get(OFF_TOPIC, 0.0) >= 1.0
-
-    def _tier(self, hits: list[Hit], best_lexical: float, sibling: float = 0.0) -> Tier:
-        w = self.weights
-        if not hits or best_lexical < w.suggest_at or hits[0].score < w.offer_at:
-            return "none"
-        top = hits[0]
-        runner = next((h.score for h in hits[1:] if h.activity != top.activity), 0.0)
-        if (
-            top.score >= w.answer_at
-            and top.score - runner >= w.answer_margin
-            and top.score - sibling >= w.card_margin
-        ):
-            return "answer"
-        return "suggest"
