@@ -4,9 +4,10 @@
 
 Prints per-query latency p50/p99 and index build time on the shipped knowledge and on a
 synthetic knowledge base of 10,000 cards, and accuracy of the matcher on each labelled set
-(tests/data: questions.jsonl's dev and held-out test splits, and the later dev8-dev15 sets)
-with card figures where lines have card labels, next to the matcher without its card stage
-("no-card"), without both classifiers ("lexical"), and two baselines
+(tests/data: questions.jsonl's dev and held-out test splits, and the later dev8-dev22 sets)
+with card figures where lines have card labels, next to the matcher without its learnt
+ranking ("no-card": the weighted lexical score alone), without the activity classifier
+either ("lexical"), and two baselines
 measured in the same run:
   * wratio: rapidfuzz WRatio of the raw question against raw activity and card titles;
   * bm25:   BM25 over character bigrams of the raw card and activity texts.
@@ -225,13 +226,13 @@ def main() -> None:
     print(f"baseline wratio: query p50 {wp50:.3f} ms  p99 {wp99:.3f} ms")
     print(f"baseline bm25:   query p50 {mp50:.3f} ms  p99 {mp99:.3f} ms")
 
-    lexical = Matcher(kb, Weights(w_class=0.0, w_card=0.0))
-    no_card = Matcher(kb, Weights(w_card=0.0))
+    lexical = Matcher(kb, Weights(w_class=0.0, rank=()))
+    no_card = Matcher(kb, Weights(rank=()))
     sets = {
         "questions.jsonl dev split": [r for r in rows if r.split == "dev"],
         "questions.jsonl held-out test split": [r for r in rows if r.split == "test"],
     }
-    for name in ("dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15"):
+    for name in [f"dev{n}" for n in range(8, 23)]:
         files = sorted(DATASET.parent.glob(f"{name}-*.jsonl")) or [
             DATASET.parent / f"{name}.jsonl"
         ]

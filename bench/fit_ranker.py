@@ -24,10 +24,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cv_examples import DATA, learnt, without_dev_examples  # noqa: E402
+from cv_examples import DATA, learnt, without_dev_examples
 
-from knowledge.evaluate import dev_rows  # noqa: E402
-from knowledge.matcher import RANK_FEATURES, Matcher, Weights  # noqa: E402
+from knowledge.evaluate import dev_rows
+from knowledge.matcher import RANK_FEATURES, Matcher, Weights
 
 
 def features(

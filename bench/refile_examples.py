@@ -30,7 +30,7 @@ def card_of(matcher: Matcher, activity: str, phrase: str) -> str | None:
     found = matcher._signals(phrase)
     if found is None:
         return None
-    _terms, cand, sig = found
+    _terms, cand, sig, _q = found
     scored = sorted(
         (
             (score, matcher.docs[i].card)

@@ -3,28 +3,28 @@
 Fast and without a language model: questions and knowledge are folded the same way (NFKC,
 case, width, punctuation, Simplified → Traditional, synonyms), split into terms (Chinese
 character bigrams, English words; unknown ones read as the typo they most likely are), and
-scored in three stages:
+ranked in three stages:
 
-1. BM25 over an inverted index picks candidates (cheap at 10,000 cards);
-2. candidates are re-ranked on how much of the question each one explains
-   (idf-weighted term coverage of its title and aliases, and of all its text) and on the
-   closest alias as a whole string (rapidfuzz `fuzz.ratio`), which catches near-verbatim
-   phrasings and typos;
-3. an activity classifier (knowledge/classifier.py, naive Bayes over the same terms, learnt
-   from aliases, indicators and staff's example questions) weighs each candidate by how
-   likely its activity is for a question worded like this one;
-4. a card ranker (knowledge/classifier.py's CardRanker, naive Bayes over cards, learnt from
-   titles, aliases and `card_examples:`) reorders the candidate cards by how staff word each
-   one, which is what tells siblings apart (restoring a backup vs. checking it ran).
+1. candidates: BM25 over an inverted index (cheap at 10,000 cards), joined by the cards the
+   card ranker (knowledge/classifier.py's CardRanker, naive Bayes over cards, learnt from
+   titles, aliases and the staff questions filed by card) finds likeliest for this wording;
+2. signals per candidate: how much of the question it explains (idf-weighted coverage of its
+   title and aliases, and of all its text), the closest alias and the closest filed staff
+   question as whole strings (rapidfuzz `fuzz.ratio`, which catches near-verbatim phrasings
+   and typos), the card ranker's log-likelihoods (what tells siblings apart: restoring a
+   backup vs. checking it ran) and the activity classifier's (naive Bayes over activities);
+3. a learnt ranking: a linear score over those signals (`RANK_FEATURES`, `Weights.rank`),
+   fitted as a listwise softmax on dev data out of fold (bench/fit_ranker.py); its softmax
+   is the probability that a candidate is the card that answers.
 
-The lexical score (0–100) says whether anything fits (tier `none` below `suggest_at`);
-the weighted score ranks and decides between `answer` (the top card leads other activities
-and its own siblings) and `suggest`; `none` too when the classifier finds every candidate
-unlikely, and `offtopic` for small talk or when the message reads likelier as no work
-question at all (the examples filed under `none`) than as any activity. Weights and
-thresholds were tuned on dev data only (tests/data: questions.jsonl's dev split,
-dev8-dev11); bench/bench_match.py measures them against plain baselines. `with_alias`
-adds a learned alias to a copy in milliseconds.
+The lexical score (0–100) says whether anything fits (tier `none` below `suggest_at`, or when
+the classifier-weighted score is below `offer_at`); the top card is answered directly when
+the ranking gives it `answer_p` and its weighted score reaches `answer_at`, otherwise "did
+you mean"; `offtopic` for small talk or when the message reads likelier as no work question
+at all (the examples filed under `none`) than as any activity. Weights and thresholds were
+chosen on dev data only (tests/data: questions.jsonl's dev split and the dev sets of
+knowledge/evaluate.py's DEV_SETS); bench/bench_match.py measures them against plain
+baselines. `with_alias` adds a learned alias to a copy in milliseconds.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import re
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import chain
 from operator import add
@@ -89,19 +89,20 @@ RANK_FEATURES = (
 )
 
 
-def _closest(query: str, strings: list[str], counts: np.ndarray) -> np.ndarray:
-    """The best `fuzz.ratio` (0-1) of `query` against each consecutive group of `strings`
-    (`counts[i]` strings for entry i; 0 for an empty group)."""
-    best = np.zeros(len(counts), dtype=np.float64)
+def _closest(query: str, groups: list[tuple[str, ...]]) -> np.ndarray:
+    """The best `fuzz.ratio` (0-1) of `query` against each group of strings (0 for an
+    empty group): one rapidfuzz call over all of them."""
+    strings = list(chain.from_iterable(groups))
     if not strings:
-        return best
+        return np.zeros(len(groups))
     ratios = process.cdist([query], strings, scorer=fuzz.ratio, processor=None, dtype=np.float64)[
         0
     ]
-    counts = counts.astype(np.int64)
-    offsets = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
-    has = counts > 0
+    sizes = np.array([len(g) for g in groups], dtype=np.int64)
+    best = np.zeros(len(sizes), dtype=np.float64)
+    has = sizes > 0
     if has.any():
+        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         best[has] = np.maximum.reduceat(ratios, offsets[has]) / 100
     return best
 
@@ -131,12 +132,13 @@ class Weights:
     card_alpha: float = 1.0  # the card ranker's smoothing (its overall vocabulary) …
     card_alpha_sharp: float = 0.03  # … and a sharp one (the exact wording a card is asked in)
     nb_candidates: int = 10  # the cards the card ranker likes best join BM25's candidates
+    example_top: int = 12  # candidates compared with the staff questions filed under them
     # The learnt ranking: one weight per feature of RANK_FEATURES, fitted by a listwise
     # softmax on dev data out of fold (bench/fit_ranker.py prints them). Empty: rank by the
     # weighted lexical score alone (the baseline it is measured against).
     rank: tuple[float, ...] = (
-        0.528, 0.9008, 0.149, 0.09516, 0.1437, 1.457, 0.5978,
-        2.829, 0.8814, -0.4797, 3.409, 0.05446, 0.5171, 4.861,
+        0.4918, 0.8286, 0.1505, 0.09438, 0.1337, 1.389, 0.569,
+        2.865, 0.9484, -0.4802, 3.489, 0.01792, 0.2375, 4.803,
     )  # fmt: skip
     off_topic_odds: float = 1.2  # 'not about work' this many times likelier than any activity
     answer_at: float = 60.0  # weighted score from which the top hit may be answered directly …
@@ -382,6 +384,7 @@ class _Doc:
     card: str | None
     names: tuple[str, ...]  # normalized titles and aliases
     flat_names: tuple[str, ...]  # the same without spaces, for whole-string comparison
+    asked: tuple[str, ...] = ()  # staff questions filed under the card, without spaces
 
 
 # Entries normalised per batch in `_build`: OpenCC and the phrase scan cost per call, and the
@@ -567,17 +570,15 @@ class Matcher:
             for text, lexical in zip(normalized, self.norm.terms_many(normalized), strict=True)
         ]
         samples.extend(zip(labels, read[: len(labels)], strict=True))
-        # Staff questions filed under each card, as whole strings in entry order (the
-        # ranker's `example` feature): a question worded like one filed goes to its card.
+        # Staff questions filed under each card, as whole strings (the ranker's `example`
+        # feature): a question worded like one filed goes to its card.
         asked_by_doc: dict[int, list[str]] = {}
         for (card_id, _phrase), text in zip(
             by_card[:n_examples], normalized[len(labels) : len(labels) + n_examples], strict=True
         ):
             asked_by_doc.setdefault(self._card_doc[card_id], []).append(text.replace(" ", ""))
-        self._examples = [t for i in range(len(docs)) for t in asked_by_doc.get(i, ())]
-        self._example_start = np.cumsum(
-            [0] + [len(asked_by_doc.get(i, ())) for i in range(len(docs))]
-        ).astype(np.int64)
+        for i, asked in asked_by_doc.items():
+            docs[i] = replace(docs[i], asked=tuple(asked))
         del asked_by_doc
         keys = fold_keys(phrases)  # one OpenCC call for all: a call per phrase cost 0.1 s
         filed = set(zip(labels, keys[: len(labels)], strict=True))
@@ -630,6 +631,7 @@ class Matcher:
             doc.card,
             (*doc.names, normalized),
             (*doc.flat_names, normalized.replace(" ", "")),
+            doc.asked,
         )
         new._name_start = self._name_start.copy()
         new._name_start[idx + 1 :] += 1
@@ -716,8 +718,11 @@ class Matcher:
         """What the classifier reads: every term, the content words' typos corrected."""
         return [fixes.get(t, t) for t in self.norm.all_terms(normalized)]
 
-    def _signals(self, text: str) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]] | None:
-        """The classifier's terms, candidate entry indexes and their raw signals as arrays."""
+    def _signals(
+        self, text: str
+    ) -> tuple[list[str], np.ndarray, dict[str, np.ndarray], str] | None:
+        """The classifier's terms, candidate entry indexes, their raw signals as arrays, and
+        the question folded for whole-string comparison."""
         w = self.weights
         normalized = self.norm.normalize(text[:1000])
         lexical = self.norm.terms(normalized)
@@ -768,6 +773,7 @@ class Matcher:
             return None
         cand = np.argpartition(-bm25, n_cand - 1)[:n_cand]
         class_terms = self._class_terms(normalized, fixes)
+        docs = self.docs
         # The card ranker over every card: the cards staff word most like this question join
         # the candidates even when their own text shares no word with it.
         alphas = (w.card_alpha, w.card_alpha_sharp)
@@ -777,23 +783,16 @@ class Matcher:
             k = min(w.nb_candidates, ll_all.shape[1])
             picked = self._rank_doc[np.argpartition(-ll_all[0], k - 1)[:k]]
             picked = picked[picked >= 0]
-            cand = np.concatenate((cand, picked[~np.isin(picked, cand)]))
-        # Closest title/alias and closest filed staff question per candidate: one rapidfuzz
-        # call each over all of the candidates' strings.
+            in_cand = np.zeros(len(docs), dtype=bool)
+            in_cand[cand] = True
+            cand = np.concatenate((cand, picked[~in_cand[picked]]))
+        # Closest title/alias per candidate: one rapidfuzz call over all their names.
+        cand_docs = [docs[i] for i in cand.tolist()]
         q_flat = normalized.replace(" ", "")
-        names = list(chain.from_iterable(self.docs[i].flat_names for i in cand.tolist()))
-        alias = _closest(q_flat, names, self._name_start[cand + 1] - self._name_start[cand])
-        ex_lo, ex_hi = self._example_start[cand], self._example_start[cand + 1]
-        asked = self._examples
-        example = _closest(
-            q_flat,
-            [
-                asked[k]
-                for lo, hi in zip(ex_lo.tolist(), ex_hi.tolist(), strict=True)
-                for k in range(lo, hi)
-            ],
-            ex_hi - ex_lo,
-        )
+        alias = _closest(q_flat, [d.flat_names for d in cand_docs])
+        is_picked = np.zeros(len(docs), dtype=np.float64)
+        is_picked[picked] = 1.0
+        nb_pick = is_picked[cand]
         # Each candidate card's log-likelihood under both smoothings, relative to the best
         # candidate card; an activity entry gets the floor (the ranker has no row for it).
         card_nb = np.full((2, len(cand)), _LL_FLOOR)
@@ -813,9 +812,9 @@ class Matcher:
                 "evidence": in_all[cand],
                 "card_nb": card_nb[0],
                 "card_nb_sharp": card_nb[1],
-                "nb_pick": np.isin(cand, picked).astype(np.float64),
-                "example": example,
+                "nb_pick": nb_pick,
             },
+            q_flat,
         )
 
     def _scores(self, sig: dict[str, np.ndarray]) -> np.ndarray:
@@ -872,17 +871,16 @@ class Matcher:
         # The ranker's probability of each candidate (a softmax over its scores).
         p = np.exp(s - s.max())
         p /= p.sum()
-        order = sorted(
-            range(len(cand)),
-            key=lambda i: (-s[i], docs[cand[i]].card is None, docs[cand[i]].card or ""),
-        )
+        # Best first; equal scores keep the candidates' order (deterministic for a question).
+        order = np.argsort(-s, kind="stable").tolist()
         # An activity's further entries rank a little lower than its best one: "did you mean"
         # choices from different activities cover more of what the question could mean.
         kept: list[tuple[float, _Doc]] = []
         seen_acts: set[str] = set()
         seen_acts_with_card: set[str] = set()
+        cand_l, p_l = cand.tolist(), p.tolist()
         for i in order:
-            doc, score = docs[cand[i]], float(p[i])
+            doc, score = docs[cand_l[i]], p_l[i]
             # An activity stands in for its cards only when none of them ranked above it.
             if doc.card is None and doc.activity in seen_acts_with_card:
                 continue
@@ -918,10 +916,7 @@ class Matcher:
             return None
         cand, feats, weighted, best_lexical, off, off_topic = found
         w = self.weights
-        if w.rank:
-            s = feats @ np.asarray(w.rank)
-        else:
-            s = np.log(weighted + 1e-9)
+        s = feats @ np.asarray(w.rank) if w.rank else np.log(weighted + 1e-9)
         return cand, s, weighted, best_lexical, off, off_topic
 
     def _features(
@@ -932,7 +927,7 @@ class Matcher:
         found = self._signals(text)
         if found is None:
             return None
-        class_terms, cand, sig = found
+        class_terms, cand, sig, q_flat = found
         w = self.weights
         scores = self._scores(sig)
         # An activity several of whose entries fit the question is a safer bet than one with
@@ -987,9 +982,19 @@ class Matcher:
                 self._doc_is_card[cand].astype(np.float64),
                 np.log1p(second),
                 sig["nb_pick"],
-                sig["example"],
+                np.zeros(len(cand)),
             )
         )
+        # The closest staff question filed under a card, for the candidates the other
+        # features rank best (comparing a question with every filed one of 40 candidates
+        # was a quarter of the matcher's time; a card ranked lower does not come back).
+        top = (
+            np.argsort(-(feats[:, :-1] @ np.asarray(w.rank[:-1])))[: w.example_top]
+            if w.rank
+            else np.arange(0)
+        )
+        docs = self.docs
+        feats[top, -1] = _closest(q_flat, [docs[k].asked for k in cand[top].tolist()])
         return cand, feats, weighted, float(lexical.max()), off, off_topic
 
     def rank_features(self, text: str) -> tuple[list[tuple[str, str | None]], np.ndarray] | None:
