@@ -5,7 +5,7 @@ annotators' merged labels put first, each off-topic line under `none`.
 
 Only dev data is read: the dev split of tests/data/questions.jsonl and the later sets of
 knowledge.evaluate.DEV_SETS, each measured at first sight before it became dev data. The
-held-out test split and any fresh set not yet measured (dev22 and later) are never read, and
+held-out test split and any fresh set not yet measured (dev23 and later) are never read, and
 a line that reads like a held-out line (rapidfuzz ratio ≥ 80 on the folded text) is left
 out, so the held-out split stays unseen (tests/test_classifier.py holds every example under
 85 against every line measured).

@@ -68,6 +68,7 @@ DEV_SETS = (
     "dev19",
     "dev20",
     "dev21",
+    "dev22",
 )
 
 

@@ -137,8 +137,8 @@ class Weights:
     # softmax on dev data out of fold (bench/fit_ranker.py prints them). Empty: rank by the
     # weighted lexical score alone (the baseline it is measured against).
     rank: tuple[float, ...] = (
-        0.4918, 0.8286, 0.1505, 0.09438, 0.1337, 1.389, 0.569,
-        2.865, 0.9484, -0.4802, 3.489, 0.01792, 0.2375, 4.803,
+        0.5888, 0.8592, 0.1476, 0.09649, 0.143, 1.022, 0.6475,
+        2.993, 0.854, -0.7426, 3.503, 0.04066, 0.03691, 4.696,
     )  # fmt: skip
     off_topic_odds: float = 1.2  # 'not about work' this many times likelier than any activity
     answer_at: float = 60.0  # weighted score from which the top hit may be answered directly …
