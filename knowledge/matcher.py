@@ -89,6 +89,11 @@ RANK_FEATURES = (
 )
 
 
+def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    """`np.concatenate`, also of no parts (a question none of whose words is indexed)."""
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
 def _closest(query: str, groups: list[tuple[str, ...]]) -> np.ndarray:
     """The best `fuzz.ratio` (0-1) of `query` against each group of strings (0 for an
     empty group): one rapidfuzz call over all of them."""
@@ -133,12 +138,14 @@ class Weights:
     card_alpha_sharp: float = 0.03  # … and a sharp one (the exact wording a card is asked in)
     nb_candidates: int = 10  # the cards the card ranker likes best join BM25's candidates
     example_top: int = 12  # candidates compared with the staff questions filed under them
+    asked_near: float = 0.8  # a filed question this close fits even where few words are known
+    asked_answer: float = 0.95  # … and this close, answers directly when the ranking is sure
     # The learnt ranking: one weight per feature of RANK_FEATURES, fitted by a listwise
     # softmax on dev data out of fold (bench/fit_ranker.py prints them). Empty: rank by the
     # weighted lexical score alone (the baseline it is measured against).
     rank: tuple[float, ...] = (
-        0.5888, 0.8592, 0.1476, 0.09649, 0.143, 1.022, 0.6475,
-        2.993, 0.854, -0.7426, 3.503, 0.04066, 0.03691, 4.696,
+        0.5796, 0.8489, 0.148, 0.0959, 0.1421, 1.081, 0.6584,
+        2.932, 0.8138, -0.7042, 3.521, 0.03383, 0.07396, 4.632,
     )  # fmt: skip
     off_topic_odds: float = 1.2  # 'not about work' this many times likelier than any activity
     answer_at: float = 60.0  # weighted score from which the top hit may be answered directly …
@@ -737,8 +744,6 @@ class Matcher:
         # Every posting of every known term at once: three bincounts instead of a numpy
         # call per term and signal.
         known = [t for t in q_terms if t in self._post_span or t in self._learned]
-        if not known:
-            return None
         spans = [self._post_span.get(t, (0, 0)) for t in known]
         id_parts = [self._post_docs[a:b] for a, b in spans]
         w_parts = [self._post_w[a:b] for a, b in spans]
@@ -748,7 +753,7 @@ class Matcher:
         name_spans = [self._name_span.get(t, (0, 0)) for t in known]
         named = [
             (
-                np.concatenate([self._name_docs[a:b] for a, b in name_spans]),
+                _cat([self._name_docs[a:b] for a, b in name_spans], np.int32),
                 np.repeat(known_idf, [b - a for a, b in name_spans]),
             )
         ]
@@ -760,18 +765,18 @@ class Matcher:
                 idf_parts.append(np.array([all_w]))
                 if new_name:
                     named.append((np.array([doc], dtype=np.int32), np.array([self.idf[t]])))
-        ids = np.concatenate(id_parts)
-        bm25 = np.bincount(ids, weights=np.concatenate(w_parts), minlength=n)
+        ids = _cat(id_parts, np.int64).astype(np.int64)
+        bm25 = np.bincount(ids, weights=_cat(w_parts, np.float64), minlength=n)
         in_all = np.bincount(ids, weights=np.concatenate(idf_parts), minlength=n)
         in_names = np.bincount(
-            np.concatenate([d for d, _i in named]),
+            np.concatenate([d for d, _i in named]).astype(np.int64),
             weights=np.concatenate([i for _d, i in named]),
             minlength=n,
         )
         n_cand = min(w.candidates, int(np.count_nonzero(bm25)))
-        if n_cand == 0:
-            return None
-        cand = np.argpartition(-bm25, n_cand - 1)[:n_cand]
+        # No word of the knowledge's texts: the card ranker's picks may still be candidates
+        # (a question worded like one filed under a card, in words no card text uses).
+        cand = np.argpartition(-bm25, n_cand - 1)[:n_cand] if n_cand else np.zeros(0, np.int64)
         class_terms = self._class_terms(normalized, fixes)
         docs = self.docs
         # The card ranker over every card: the cards staff word most like this question join
@@ -786,6 +791,8 @@ class Matcher:
             in_cand = np.zeros(len(docs), dtype=bool)
             in_cand[cand] = True
             cand = np.concatenate((cand, picked[~in_cand[picked]]))
+        if not len(cand):
+            return None
         # Closest title/alias per candidate: one rapidfuzz call over all their names.
         cand_docs = [docs[i] for i in cand.tolist()]
         q_flat = normalized.replace(" ", "")
@@ -867,7 +874,7 @@ class Matcher:
             return Result("offtopic" if self._reads_off_topic(text) else "none")
         docs = self.docs
         w = self.weights
-        cand, s, weighted, best_lexical, off, off_topic = ranked
+        cand, s, weighted, asked, best_lexical, off, off_topic = ranked
         # The ranker's probability of each candidate (a softmax over its scores).
         p = np.exp(s - s.max())
         p /= p.sum()
@@ -895,10 +902,14 @@ class Matcher:
         top = order[0]
         if off_topic:
             tier: Tier = "offtopic"
-        elif best_lexical < w.suggest_at or float(weighted.max()) < w.offer_at:
+        elif (
+            best_lexical < w.suggest_at or float(weighted.max()) < w.offer_at
+        ) and asked[top] < w.asked_near:
             # Nothing fits; no work question at all when it reads more like chatter.
             tier = "offtopic" if off >= 1.0 else "none"
-        elif p[top] >= w.answer_p and weighted[top] >= w.answer_at:
+        elif p[top] >= w.answer_p and (
+            weighted[top] >= w.answer_at or asked[top] >= w.asked_answer
+        ):
             tier = "answer"
         else:
             tier = "suggest"
@@ -906,9 +917,10 @@ class Matcher:
 
     def _ranked(
         self, text: str
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float, bool] | None:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, float, bool] | None:
         """A question's candidate entries and what ranks them: the learnt score of each, the
-        weighted lexical score (how well its words fit), the best lexical score, how likely
+        weighted lexical score (how well its words fit), the closest filed staff question,
+        the best lexical score, how likely
         the message is no work question, and whether it reads as one; None when no word of
         it is known."""
         found = self._features(text)
@@ -917,7 +929,7 @@ class Matcher:
         cand, feats, weighted, best_lexical, off, off_topic = found
         w = self.weights
         s = feats @ np.asarray(w.rank) if w.rank else np.log(weighted + 1e-9)
-        return cand, s, weighted, best_lexical, off, off_topic
+        return cand, s, weighted, feats[:, -1], best_lexical, off, off_topic
 
     def _features(
         self, text: str

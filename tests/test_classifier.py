@@ -154,3 +154,22 @@ def test_chatter_with_shop_words_is_no_work_question(
 def test_work_questions_stay_answered_next_to_chatter(matcher: Matcher) -> None:
     for question in ("收銀機當機了", "客人說收不到驗證碼", "發票要作廢"):
         assert matcher.search(question).tier == "answer"
+
+
+def test_a_question_filed_under_a_card_finds_it_in_words_no_card_uses(kb: Knowledge) -> None:
+    # Staff's own names for things ("老爺機" for the old till) appear in no card's text: the
+    # card ranker puts a card whose filed questions use them among the candidates, and a
+    # question worded like one filed is not declined as a question with no card.
+    question = "老爺機又罷工了 叫不醒"
+    before = Matcher(kb).search(question)
+    assert before.tier == "none"
+    examples = {c: list(v) for c, v in kb.card_examples.items()}
+    examples["t33-pos-freeze"] = [*examples.get("t33-pos-freeze", []), "老爺機又罷工了"]
+    taught = Matcher(replace(kb, card_examples=examples))
+    after = taught.search(question)
+    assert after.tier == "suggest"
+    assert after.hits[0].card == "t33-pos-freeze"
+    # The filed question itself is answered directly.
+    exact = taught.search("老爺機又罷工了")
+    assert exact.tier == "answer"
+    assert exact.hits[0].card == "t33-pos-freeze"

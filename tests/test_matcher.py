@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.evaluate import evaluate, read_jsonl
-from knowledge.matcher import Matcher
+from knowledge.matcher import RANK_FEATURES, Matcher
 from knowledge.models import Knowledge
 from tests.cli import run_cli
 
@@ -277,3 +277,14 @@ def test_cli_eval_prints_the_four_rates(tmp_path: Path) -> None:
     assert "top-1 accuracy: 100.0%" in res.stdout
     assert "off-topic -> none: 100.0%" in res.stdout
     assert "on-topic -> none (wrong): 0.0%" in res.stdout
+
+
+def test_the_learnt_ranking_reads_every_feature_it_has_a_weight_for(matcher: Matcher) -> None:
+    # bench/fit_ranker.py fits one weight per column of `rank_features`; a feature added
+    # without refitting would silently shift every score.
+    found = matcher.rank_features("發票印錯了要作廢重開")
+    assert found is not None
+    candidates, features = found
+    assert features.shape == (len(candidates), len(RANK_FEATURES))
+    assert len(matcher.weights.rank) == len(RANK_FEATURES)
+    assert any(card == "t12-einvoice-void" for _activity, card in candidates)
