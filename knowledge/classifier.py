@@ -241,9 +241,9 @@ class CardRanker:
         # known terms' rows are gathered at once and summed per card by one bincount.
         starts = self._starts
         bounds = [
-            (starts[k], starts[k + 1])
+            (starts[code], starts[code + 1])
             for t in known
-            if t not in self._extra and (k := self._terms.get(t)) is not None
+            if t not in self._extra and (code := self._terms.get(t)) is not None
         ]
         if bounds:
             row_cards = np.concatenate([self._row_cards[lo:hi] for lo, hi in bounds])
@@ -260,16 +260,16 @@ class CardRanker:
             index = self._cards if cards is None else {c: i for i, c in enumerate(cards)}
             for t in known:
                 if t in self._extra:
-                    for c, k in self._row(t).items():
+                    for c, count in self._row(t).items():
                         i = index.get(c)
                         if i is not None:
                             extra_at.append(i)
-                            extra_n.append(float(k))
+                            extra_n.append(float(count))
         out = np.empty((len(alphas), n))
         for r, a in enumerate(alphas):
             seen = np.bincount(at, weights=np.log1p(counts / a), minlength=n).astype(np.float64)
-            for i, k in zip(extra_at, extra_n, strict=True):
-                seen[i] += math.log1p(k / a)
+            for i, count_f in zip(extra_at, extra_n, strict=True):
+                seen[i] += math.log1p(count_f / a)
             denom = totals + a * self._vocab_size
             out[r] = len(known) * (np.log(a) - np.log(denom)) + seen
         return out

@@ -902,9 +902,9 @@ class Matcher:
         top = order[0]
         if off_topic:
             tier: Tier = "offtopic"
-        elif (
-            best_lexical < w.suggest_at or float(weighted.max()) < w.offer_at
-        ) and asked[top] < w.asked_near:
+        elif (best_lexical < w.suggest_at or float(weighted.max()) < w.offer_at) and asked[
+            top
+        ] < w.asked_near:
             # Nothing fits; no work question at all when it reads more like chatter.
             tier = "offtopic" if off >= 1.0 else "none"
         elif p[top] >= w.answer_p and (
