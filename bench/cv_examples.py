@@ -2,7 +2,7 @@
 dev data only (the held-out split and unmeasured fresh sets are never read).
 
     .venv/bin/python bench/cv_examples.py                 # 5 folds, with and without
-    .venv/bin/python bench/cv_examples.py --folds 10 --weights '{"w_card": 0.7}'
+    .venv/bin/python bench/cv_examples.py --folds 10 --weights '{"answer_p": 0.8}'
 
 The knowledge is loaded without `card-examples-dev.yaml` (bench/file_dev_examples.py's
 output); each fold's matcher learns the other folds' lines (first gold card, or `none`) and

@@ -250,9 +250,9 @@ class CardRanker:
             row_counts = np.concatenate([self._row_counts[lo:hi] for lo, hi in bounds])
             at = pos[row_cards]
             hit = at >= 0
-            at, counts = at[hit], row_counts[hit].astype(np.float64)
+            at, counts = at[hit], row_counts[hit]
         else:
-            at, counts = np.zeros(0, dtype=np.int64), np.zeros(0)
+            at, counts = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
         # Phrases learnt after the build (the overlay), term by term.
         extra_at: list[int] = []
         extra_n: list[float] = []
@@ -267,7 +267,9 @@ class CardRanker:
                             extra_n.append(float(count))
         out = np.empty((len(alphas), n))
         for r, a in enumerate(alphas):
-            seen = np.bincount(at, weights=np.log1p(counts / a), minlength=n).astype(np.float64)
+            # The build's own smoothing reads its table; another computes log1p.
+            logs = self._log1p[counts] if a == self.alpha else np.log1p(counts / a)
+            seen = np.bincount(at, weights=logs, minlength=n).astype(np.float64)
             for i, count_f in zip(extra_at, extra_n, strict=True):
                 seen[i] += math.log1p(count_f / a)
             denom = totals + a * self._vocab_size
