@@ -99,7 +99,7 @@ def _with_phrases(terms: list[str]) -> list[str]:
 
 
 class CardRanker:
-    """Naive Bayes over cards, scored only for the candidate cards of one question.
+    """Naive Bayes over cards, scored for a question's candidates or for every card.
 
     Learnt from each card's titles, aliases and the questions filed under it
     (`card_examples:`, learned aliases): what tells a card from its siblings is the wording
@@ -184,17 +184,6 @@ class CardRanker:
         for card, n in self._extra.get(term, {}).items():
             row[card] = row.get(card, 0) + n
         return row
-
-    def relative(
-        self, terms: Iterable[str], cards: list[str], temperature: float = 1.0
-    ) -> np.ndarray:
-        """Each of `cards`' likelihood relative to the likeliest of them (1.0); all ones when
-        no term is known. `cards` are distinct (a question's candidates)."""
-        log_l = self.log_likelihood(terms, cards, (self.alpha,))
-        if log_l is None:
-            return np.ones(len(cards))
-        log_l = log_l[0] / temperature
-        return np.exp(log_l - log_l.max())
 
     def log_likelihood(
         self, terms: Iterable[str], cards: list[str] | None, alphas: tuple[float, ...]

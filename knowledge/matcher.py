@@ -539,8 +539,6 @@ class Matcher:
             np.array(name_docs, dtype=np.int32),
             np.zeros(len(name_docs), dtype=np.float64),
         )
-        # Where each entry's titles/aliases start in the list of all of them, in entry order.
-        self._name_start = np.cumsum([0] + [len(d.flat_names) for d in docs]).astype(np.int64)
         self._card_doc = {d.card: i for i, d in enumerate(docs) if d.card is not None}
         # Aliases learned after the build (`with_alias`): term -> (entry, BM25 weight, idf
         # added to the entry's evidence, whether the term is new to its titles/aliases).
@@ -640,8 +638,6 @@ class Matcher:
             (*doc.flat_names, normalized.replace(" ", "")),
             doc.asked,
         )
-        new._name_start = self._name_start.copy()
-        new._name_start[idx + 1 :] += 1
         fresh = [t for t in terms if t not in self.idf]
         if fresh:
             # A word the knowledge never used: as rare as a word in one entry.
@@ -765,11 +761,11 @@ class Matcher:
                 idf_parts.append(np.array([all_w]))
                 if new_name:
                     named.append((np.array([doc], dtype=np.int32), np.array([self.idf[t]])))
-        ids = _cat(id_parts, np.int64).astype(np.int64)
+        ids = _cat(id_parts, np.int32)
         bm25 = np.bincount(ids, weights=_cat(w_parts, np.float64), minlength=n)
         in_all = np.bincount(ids, weights=np.concatenate(idf_parts), minlength=n)
         in_names = np.bincount(
-            np.concatenate([d for d, _i in named]).astype(np.int64),
+            np.concatenate([d for d, _i in named]),
             weights=np.concatenate([i for _d, i in named]),
             minlength=n,
         )
@@ -920,9 +916,8 @@ class Matcher:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, float, bool] | None:
         """A question's candidate entries and what ranks them: the learnt score of each, the
         weighted lexical score (how well its words fit), the closest filed staff question,
-        the best lexical score, how likely
-        the message is no work question, and whether it reads as one; None when no word of
-        it is known."""
+        the best lexical score, how likely the message is no work question, and whether it
+        reads as one; None when no word of it is known."""
         found = self._features(text)
         if found is None:
             return None
